@@ -28,9 +28,17 @@ pub enum NameError {
     #[error("{what} must not be empty")]
     Empty { what: &'static str },
     #[error("{what} `{name}` is longer than {max} characters")]
-    TooLong { what: &'static str, name: String, max: usize },
+    TooLong {
+        what: &'static str,
+        name: String,
+        max: usize,
+    },
     #[error("{what} `{name}` contains the character `{ch}`, which is not allowed")]
-    ForbiddenChar { what: &'static str, name: String, ch: char },
+    ForbiddenChar {
+        what: &'static str,
+        name: String,
+        ch: char,
+    },
     #[error("{what} `{name}` must not end with a period")]
     TrailingPeriod { what: &'static str, name: String },
     #[error("{what} `{name}` is not a valid GUID")]
@@ -44,7 +52,11 @@ fn check_len(what: &'static str, name: &str, max: usize) -> Result<(), NameError
         return Err(NameError::Empty { what });
     }
     if name.chars().count() > max {
-        return Err(NameError::TooLong { what, name: name.to_owned(), max });
+        return Err(NameError::TooLong {
+            what,
+            name: name.to_owned(),
+            max,
+        });
     }
     Ok(())
 }
@@ -55,10 +67,17 @@ fn check_chars(
     allowed: impl Fn(char) -> bool,
 ) -> Result<(), NameError> {
     if let Some(ch) = name.chars().find(|c| !allowed(*c)) {
-        return Err(NameError::ForbiddenChar { what, name: name.to_owned(), ch });
+        return Err(NameError::ForbiddenChar {
+            what,
+            name: name.to_owned(),
+            ch,
+        });
     }
     if name.ends_with('.') {
-        return Err(NameError::TrailingPeriod { what, name: name.to_owned() });
+        return Err(NameError::TrailingPeriod {
+            what,
+            name: name.to_owned(),
+        });
     }
     Ok(())
 }
@@ -155,10 +174,18 @@ impl ResourceName {
         const WHAT: &str = "resource name";
         check_len(WHAT, name, MAX_RESOURCE_NAME_LEN)?;
         check_chars(WHAT, name, |c| {
-            !c.is_control() && !matches!(c, '<' | '>' | '*' | '%' | '&' | ':' | '\\' | '?' | '/' | '#' | '+')
+            !c.is_control()
+                && !matches!(
+                    c,
+                    '<' | '>' | '*' | '%' | '&' | ':' | '\\' | '?' | '/' | '#' | '+'
+                )
         })?;
         if name.ends_with(' ') {
-            return Err(NameError::ForbiddenChar { what: WHAT, name: name.to_owned(), ch: ' ' });
+            return Err(NameError::ForbiddenChar {
+                what: WHAT,
+                name: name.to_owned(),
+                ch: ' ',
+            });
         }
         Ok(Self(name.to_owned()))
     }
@@ -176,7 +203,9 @@ impl SubscriptionId {
         }
         match Uuid::parse_str(name) {
             Ok(uuid) if name.len() == 36 => Ok(Self(uuid.hyphenated().to_string())),
-            _ => Err(NameError::BadSubscriptionId { name: name.to_owned() }),
+            _ => Err(NameError::BadSubscriptionId {
+                name: name.to_owned(),
+            }),
         }
     }
 
@@ -212,7 +241,10 @@ impl fmt::Debug for SubscriptionId {
 pub fn parse_guid(what: &'static str, text: &str) -> Result<Uuid, NameError> {
     match Uuid::parse_str(text) {
         Ok(uuid) if text.len() == 36 => Ok(uuid),
-        _ => Err(NameError::NotAGuid { what, name: text.to_owned() }),
+        _ => Err(NameError::NotAGuid {
+            what,
+            name: text.to_owned(),
+        }),
     }
 }
 
@@ -220,7 +252,11 @@ pub fn parse_guid(what: &'static str, text: &str) -> Result<Uuid, NameError> {
 pub fn check_display_name(what: &'static str, name: &str) -> Result<(), NameError> {
     check_len(what, name, MAX_DISPLAY_NAME_LEN)?;
     if let Some(ch) = name.chars().find(|c| c.is_control()) {
-        return Err(NameError::ForbiddenChar { what, name: name.to_owned(), ch });
+        return Err(NameError::ForbiddenChar {
+            what,
+            name: name.to_owned(),
+            ch,
+        });
     }
     Ok(())
 }
@@ -228,9 +264,15 @@ pub fn check_display_name(what: &'static str, name: &str) -> Result<(), NameErro
 /// Checks one tag's name and value against ARM's limits.
 pub fn check_tag(name: &str, value: &str) -> Result<(), NameError> {
     check_len("tag name", name, MAX_TAG_NAME_LEN)?;
-    check_chars("tag name", name, |c| !matches!(c, '<' | '>' | '%' | '&' | '\\' | '?' | '/') && !c.is_control())?;
+    check_chars("tag name", name, |c| {
+        !matches!(c, '<' | '>' | '%' | '&' | '\\' | '?' | '/') && !c.is_control()
+    })?;
     if value.chars().count() > MAX_TAG_VALUE_LEN {
-        return Err(NameError::TooLong { what: "tag value", name: value.to_owned(), max: MAX_TAG_VALUE_LEN });
+        return Err(NameError::TooLong {
+            what: "tag value",
+            name: value.to_owned(),
+            max: MAX_TAG_VALUE_LEN,
+        });
     }
     Ok(())
 }
@@ -248,14 +290,19 @@ mod tests {
         assert!(GroupId::parse("ä").is_err());
         assert!(GroupId::parse(&"a".repeat(90)).is_ok());
         assert!(GroupId::parse(&"a".repeat(91)).is_err());
-        assert_eq!(GroupId::parse("Platform").ok(), GroupId::parse("pLATFORM").ok());
+        assert_eq!(
+            GroupId::parse("Platform").ok(),
+            GroupId::parse("pLATFORM").ok()
+        );
     }
 
     #[test]
     fn subscription_ids_are_guids_or_aws_accounts() {
         let sub = SubscriptionId::parse("AAAAAAAA-0000-0000-0000-000000000001").unwrap();
         assert_eq!(sub.as_str(), "aaaaaaaa-0000-0000-0000-000000000001");
-        assert!(SubscriptionId::parse("123456789012").unwrap().is_aws_account());
+        assert!(SubscriptionId::parse("123456789012")
+            .unwrap()
+            .is_aws_account());
         assert!(SubscriptionId::parse("12345678901").is_err());
         assert!(SubscriptionId::parse("aaaaaaaa000000000000000000000001").is_err());
     }

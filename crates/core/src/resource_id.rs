@@ -27,7 +27,9 @@ pub enum ResourceIdError {
 fn check_type_segment(id: &str, segment: &str) -> Result<(), ResourceIdError> {
     if segment.is_empty()
         || segment.len() > 128
-        || !segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        || !segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
     {
         return Err(ResourceIdError::Malformed {
             id: id.to_owned(),
@@ -60,7 +62,10 @@ impl ResourceRef {
 
     /// Returns the last name segment.
     pub fn name(&self) -> &str {
-        self.segments.last().map(|(_, n)| n.as_str()).unwrap_or_default()
+        self.segments
+            .last()
+            .map(|(_, n)| n.as_str())
+            .unwrap_or_default()
     }
 
     /// Returns the parent resource, if this is a child resource.
@@ -89,30 +94,46 @@ impl Scope {
     /// Parses an ARM scope or resource id, case-insensitively.
     pub fn parse(id: &str) -> Result<Scope, ResourceIdError> {
         if id.len() > MAX_RESOURCE_ID_LEN {
-            return Err(ResourceIdError::TooLong { id: id.chars().take(64).collect::<String>() + "…" });
+            return Err(ResourceIdError::TooLong {
+                id: id.chars().take(64).collect::<String>() + "…",
+            });
         }
-        let malformed = |reason| ResourceIdError::Malformed { id: id.to_owned(), reason };
+        let malformed = |reason| ResourceIdError::Malformed {
+            id: id.to_owned(),
+            reason,
+        };
         if id == "/" {
             return Ok(Scope::Root);
         }
-        let rest = id.strip_prefix('/').ok_or_else(|| malformed("it must start with `/`"))?;
+        let rest = id
+            .strip_prefix('/')
+            .ok_or_else(|| malformed("it must start with `/`"))?;
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         let parts: Vec<&str> = rest.split('/').collect();
         if parts.iter().any(|p| p.is_empty()) {
             return Err(malformed("it has an empty segment"));
         }
         match parts.as_slice() {
-            [p, ns, mg, group] if eq(p, "providers") && eq(ns, "Microsoft.Management") && eq(mg, "managementGroups") => {
+            [p, ns, mg, group]
+                if eq(p, "providers")
+                    && eq(ns, "Microsoft.Management")
+                    && eq(mg, "managementGroups") =>
+            {
                 Ok(Scope::ManagementGroup(GroupId::parse(group)?))
             }
-            [s, sub] if eq(s, "subscriptions") => Ok(Scope::Subscription(SubscriptionId::parse(sub)?)),
-            [s, sub, r, rg] if eq(s, "subscriptions") && eq(r, "resourceGroups") => Ok(Scope::ResourceGroup(
-                SubscriptionId::parse(sub)?,
-                ResourceGroupName::parse(rg)?,
-            )),
-            [s, sub, r, rg, p, ns, pairs @ ..] if eq(s, "subscriptions") && eq(r, "resourceGroups") && eq(p, "providers") => {
+            [s, sub] if eq(s, "subscriptions") => {
+                Ok(Scope::Subscription(SubscriptionId::parse(sub)?))
+            }
+            [s, sub, r, rg] if eq(s, "subscriptions") && eq(r, "resourceGroups") => Ok(
+                Scope::ResourceGroup(SubscriptionId::parse(sub)?, ResourceGroupName::parse(rg)?),
+            ),
+            [s, sub, r, rg, p, ns, pairs @ ..]
+                if eq(s, "subscriptions") && eq(r, "resourceGroups") && eq(p, "providers") =>
+            {
                 if pairs.is_empty() || pairs.len() % 2 != 0 {
-                    return Err(malformed("a resource needs type/name pairs after the provider namespace"));
+                    return Err(malformed(
+                        "a resource needs type/name pairs after the provider namespace",
+                    ));
                 }
                 if pairs.len() / 2 > MAX_TYPE_DEPTH {
                     return Err(malformed("too many nested resource types"));
@@ -132,7 +153,9 @@ impl Scope {
                     segments,
                 }))
             }
-            _ => Err(malformed("it names no management group, subscription, resource group or resource")),
+            _ => Err(malformed(
+                "it names no management group, subscription, resource group or resource",
+            )),
         }
     }
 
@@ -155,11 +178,17 @@ impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Scope::Root => f.write_str("/"),
-            Scope::ManagementGroup(g) => write!(f, "/providers/Microsoft.Management/managementGroups/{g}"),
+            Scope::ManagementGroup(g) => {
+                write!(f, "/providers/Microsoft.Management/managementGroups/{g}")
+            }
             Scope::Subscription(s) => write!(f, "/subscriptions/{s}"),
             Scope::ResourceGroup(s, rg) => write!(f, "/subscriptions/{s}/resourceGroups/{rg}"),
             Scope::Resource(r) => {
-                write!(f, "/subscriptions/{}/resourceGroups/{}/providers/{}", r.subscription, r.resource_group, r.namespace)?;
+                write!(
+                    f,
+                    "/subscriptions/{}/resourceGroups/{}/providers/{}",
+                    r.subscription, r.resource_group, r.namespace
+                )?;
                 for (ty, name) in &r.segments {
                     write!(f, "/{ty}/{name}")?;
                 }
@@ -177,14 +206,24 @@ mod tests {
     fn parses_each_scope_kind_case_insensitively() {
         assert_eq!(Scope::parse("/").unwrap(), Scope::Root);
         let mg = Scope::parse("/PROVIDERS/microsoft.management/MANAGEMENTGROUPS/Corp").unwrap();
-        assert_eq!(mg.to_string(), "/providers/Microsoft.Management/managementGroups/Corp");
-        let rg = Scope::parse("/subscriptions/AAAAAAAA-0000-0000-0000-000000000001/resourcegroups/rg1").unwrap();
-        assert_eq!(rg.to_string(), "/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg1");
+        assert_eq!(
+            mg.to_string(),
+            "/providers/Microsoft.Management/managementGroups/Corp"
+        );
+        let rg =
+            Scope::parse("/subscriptions/AAAAAAAA-0000-0000-0000-000000000001/resourcegroups/rg1")
+                .unwrap();
+        assert_eq!(
+            rg.to_string(),
+            "/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg1"
+        );
         let res = Scope::parse(
             "/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg1/providers/Microsoft.Sql/servers/s1/databases/d1",
         )
         .unwrap();
-        let Scope::Resource(r) = &res else { panic!("not a resource") };
+        let Scope::Resource(r) = &res else {
+            panic!("not a resource")
+        };
         assert_eq!(r.resource_type(), "Microsoft.Sql/servers/databases");
         assert_eq!(r.name(), "d1");
         assert_eq!(r.parent().unwrap().name(), "s1");
@@ -203,7 +242,10 @@ mod tests {
         ] {
             assert!(Scope::parse(bad).is_err(), "{bad} should fail");
         }
-        assert!(matches!(Scope::parse(&format!("/{}", "a".repeat(3000))), Err(ResourceIdError::TooLong { .. })));
+        assert!(matches!(
+            Scope::parse(&format!("/{}", "a".repeat(3000))),
+            Err(ResourceIdError::TooLong { .. })
+        ));
     }
 
     proptest::proptest! {

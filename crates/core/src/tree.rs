@@ -5,7 +5,7 @@
 //! The tree is an in-memory model the store loads and keeps current; it does no I/O. Keys are
 //! lowercase group ids and canonical subscription ids.
 
-use std::collections::{BTreeSet, HashMap};
+use im::{HashMap, OrdSet as BTreeSet};
 
 use crate::error::ErrorCode;
 use crate::ids::{GroupId, SubscriptionId};
@@ -20,6 +20,9 @@ pub const MAX_DEPTH: usize = 6;
 pub struct GroupNode {
     pub id: GroupId,
     pub display_name: String,
+    /// Last change: time (RFC 3339) and the principal that made it.
+    pub updated_at: String,
+    pub updated_by: String,
     /// The parent's key; `None` only for the root.
     pub parent: Option<String>,
     pub child_groups: BTreeSet<String>,
@@ -31,6 +34,54 @@ pub struct GroupNode {
 pub struct SubscriptionNode {
     pub id: SubscriptionId,
     pub display_name: String,
+    pub kind: SubscriptionKind,
+    pub parent: String,
+}
+
+/// Which cloud a subscription-level node belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionKind {
+    /// An Azure subscription (GUID id).
+    Azure,
+    /// An AWS account (12-digit id).
+    Aws,
+}
+
+impl SubscriptionKind {
+    /// Returns the stored and wire name: `azure` or `aws`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionKind::Azure => "azure",
+            SubscriptionKind::Aws => "aws",
+        }
+    }
+
+    /// Parses `azure` or `aws`, case-insensitively.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "azure" => Some(SubscriptionKind::Azure),
+            "aws" => Some(SubscriptionKind::Aws),
+            _ => None,
+        }
+    }
+}
+
+/// A stored management-group row, as the store hands it to `TenantTree::from_rows`.
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub id: GroupId,
+    pub display_name: String,
+    pub parent: Option<String>,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+/// A stored subscription row, as the store hands it to `TenantTree::from_rows`.
+#[derive(Debug, Clone)]
+pub struct SubscriptionRow {
+    pub id: SubscriptionId,
+    pub display_name: String,
+    pub kind: SubscriptionKind,
     pub parent: String,
 }
 
@@ -44,13 +95,21 @@ pub enum TreeError {
     #[error("the tenant already has {MAX_GROUPS} management groups, the most a tenant may have")]
     TooManyGroups,
     #[error("moving or creating management group `{group}` under `{parent}` would put a group at level {level}, but at most {MAX_DEPTH} levels below the root are allowed")]
-    TooDeep { group: String, parent: String, level: usize },
+    TooDeep {
+        group: String,
+        parent: String,
+        level: usize,
+    },
     #[error("management group `{group}` cannot be moved under `{parent}`, which is the group itself or one of its descendants")]
     Cycle { group: String, parent: String },
     #[error("the root management group `{0}` cannot be moved, deleted or given a parent")]
     RootImmutable(String),
     #[error("management group `{group}` has {n_groups} child groups and {n_subscriptions} subscriptions; move or delete them first")]
-    HasChildren { group: String, n_groups: usize, n_subscriptions: usize },
+    HasChildren {
+        group: String,
+        n_groups: usize,
+        n_subscriptions: usize,
+    },
     #[error("management group `{0}` already exists")]
     GroupExists(String),
 }
@@ -86,34 +145,56 @@ impl TenantTree {
         let mut groups = HashMap::new();
         groups.insert(
             key.clone(),
-            GroupNode { id: root, display_name, parent: None, child_groups: BTreeSet::new(), subscriptions: BTreeSet::new() },
+            GroupNode {
+                id: root,
+                display_name,
+                updated_at: String::new(),
+                updated_by: String::new(),
+                parent: None,
+                child_groups: BTreeSet::new(),
+                subscriptions: BTreeSet::new(),
+            },
         );
-        Self { root: key, groups, subscriptions: HashMap::new() }
+        Self {
+            root: key,
+            groups,
+            subscriptions: HashMap::new(),
+        }
     }
 
     /// Builds a tree from stored rows; rows whose parent is missing hang under the root, and
     /// the repairs are returned as diagnostics.
     pub fn from_rows(
         root: GroupId,
-        root_display_name: String,
-        groups: impl IntoIterator<Item = (GroupId, String, Option<String>)>,
-        subscriptions: impl IntoIterator<Item = (SubscriptionId, String, String)>,
+        groups: impl IntoIterator<Item = GroupRow>,
+        subscriptions: impl IntoIterator<Item = SubscriptionRow>,
     ) -> (Self, Vec<String>) {
-        let mut tree = Self::new(root, root_display_name);
+        let mut tree = Self::new(root, String::new());
         let mut diagnostics = Vec::new();
         let mut pending = Vec::new();
-        for (id, display_name, parent) in groups {
-            let key = id.key();
+        for row in groups {
+            let key = row.id.key();
             if key == tree.root {
                 if let Some(root) = tree.groups.get_mut(&key) {
-                    root.display_name = display_name;
+                    root.id = row.id;
+                    root.display_name = row.display_name;
+                    root.updated_at = row.updated_at;
+                    root.updated_by = row.updated_by;
                 }
                 continue;
             }
-            pending.push((key.clone(), parent.clone()));
+            pending.push((key.clone(), row.parent.clone()));
             tree.groups.insert(
                 key,
-                GroupNode { id, display_name, parent, child_groups: BTreeSet::new(), subscriptions: BTreeSet::new() },
+                GroupNode {
+                    id: row.id,
+                    display_name: row.display_name,
+                    updated_at: row.updated_at,
+                    updated_by: row.updated_by,
+                    parent: row.parent,
+                    child_groups: BTreeSet::new(),
+                    subscriptions: BTreeSet::new(),
+                },
             );
         }
         for (key, parent) in pending {
@@ -131,13 +212,25 @@ impl TenantTree {
                 p.child_groups.insert(key);
             }
         }
-        for (id, display_name, parent) in subscriptions {
-            let parent = if tree.groups.contains_key(&parent) { parent } else { tree.root.clone() };
-            let key = id.as_str().to_owned();
+        for row in subscriptions {
+            let parent = if tree.groups.contains_key(&row.parent) {
+                row.parent
+            } else {
+                tree.root.clone()
+            };
+            let key = row.id.as_str().to_owned();
             if let Some(p) = tree.groups.get_mut(&parent) {
                 p.subscriptions.insert(key.clone());
             }
-            tree.subscriptions.insert(key, SubscriptionNode { id, display_name, parent });
+            tree.subscriptions.insert(
+                key,
+                SubscriptionNode {
+                    id: row.id,
+                    display_name: row.display_name,
+                    kind: row.kind,
+                    parent,
+                },
+            );
         }
         (tree, diagnostics)
     }
@@ -243,7 +336,9 @@ impl TenantTree {
     }
 
     fn require_group(&self, key: &str) -> Result<&GroupNode, TreeError> {
-        self.groups.get(key).ok_or_else(|| TreeError::GroupNotFound(key.to_owned()))
+        self.groups
+            .get(key)
+            .ok_or_else(|| TreeError::GroupNotFound(key.to_owned()))
     }
 
     /// Checks that a new group may be created under `parent`.
@@ -257,7 +352,11 @@ impl TenantTree {
         let parent_node = self.require_group(parent)?;
         let level = self.depth(parent) + 1;
         if level > MAX_DEPTH {
-            return Err(TreeError::TooDeep { group: id.to_string(), parent: parent_node.id.to_string(), level });
+            return Err(TreeError::TooDeep {
+                group: id.to_string(),
+                parent: parent_node.id.to_string(),
+                level,
+            });
         }
         Ok(())
     }
@@ -270,11 +369,18 @@ impl TenantTree {
         }
         let parent_node = self.require_group(new_parent)?;
         if new_parent == key || self.ancestors(new_parent).iter().any(|a| a == key) {
-            return Err(TreeError::Cycle { group: node.id.to_string(), parent: parent_node.id.to_string() });
+            return Err(TreeError::Cycle {
+                group: node.id.to_string(),
+                parent: parent_node.id.to_string(),
+            });
         }
         let level = self.depth(new_parent) + 1 + self.height(key);
         if level > MAX_DEPTH {
-            return Err(TreeError::TooDeep { group: node.id.to_string(), parent: parent_node.id.to_string(), level });
+            return Err(TreeError::TooDeep {
+                group: node.id.to_string(),
+                parent: parent_node.id.to_string(),
+                level,
+            });
         }
         Ok(())
     }
@@ -296,21 +402,38 @@ impl TenantTree {
     }
 
     /// Adds a group; call `check_create` first.
-    pub fn insert_group(&mut self, id: GroupId, display_name: String, parent: &str) {
-        let key = id.key();
-        if let Some(p) = self.groups.get_mut(parent) {
+    pub fn insert_group(&mut self, row: GroupRow) {
+        let key = row.id.key();
+        let parent = row.parent.clone().unwrap_or_else(|| self.root.clone());
+        if let Some(p) = self.groups.get_mut(&parent) {
             p.child_groups.insert(key.clone());
         }
         self.groups.insert(
             key,
-            GroupNode { id, display_name, parent: Some(parent.to_owned()), child_groups: BTreeSet::new(), subscriptions: BTreeSet::new() },
+            GroupNode {
+                id: row.id,
+                display_name: row.display_name,
+                updated_at: row.updated_at,
+                updated_by: row.updated_by,
+                parent: Some(parent),
+                child_groups: BTreeSet::new(),
+                subscriptions: BTreeSet::new(),
+            },
         );
     }
 
-    /// Renames a group.
-    pub fn rename_group(&mut self, key: &str, display_name: String) {
+    /// Renames a group and records who changed it when.
+    pub fn touch_group(
+        &mut self,
+        key: &str,
+        display_name: String,
+        updated_at: String,
+        updated_by: String,
+    ) {
         if let Some(g) = self.groups.get_mut(key) {
             g.display_name = display_name;
+            g.updated_at = updated_at;
+            g.updated_by = updated_by;
         }
     }
 
@@ -338,7 +461,14 @@ impl TenantTree {
     }
 
     /// Adds or moves a subscription under `parent`.
-    pub fn place_subscription(&mut self, id: SubscriptionId, display_name: String, parent: &str) {
+    pub fn place_subscription(&mut self, row: SubscriptionRow) {
+        let SubscriptionRow {
+            id,
+            display_name,
+            kind,
+            parent,
+        } = row;
+        let parent = parent.as_str();
         let key = id.as_str().to_owned();
         if let Some(old) = self.subscriptions.get(&key).map(|s| s.parent.clone()) {
             if let Some(g) = self.groups.get_mut(&old) {
@@ -348,7 +478,15 @@ impl TenantTree {
         if let Some(g) = self.groups.get_mut(parent) {
             g.subscriptions.insert(key.clone());
         }
-        self.subscriptions.insert(key, SubscriptionNode { id, display_name, parent: parent.to_owned() });
+        self.subscriptions.insert(
+            key,
+            SubscriptionNode {
+                id,
+                display_name,
+                kind,
+                parent: parent.to_owned(),
+            },
+        );
     }
 
     /// Renames a subscription.
@@ -356,6 +494,20 @@ impl TenantTree {
         if let Some(s) = self.subscriptions.get_mut(id) {
             s.display_name = display_name;
         }
+    }
+
+    /// Removes a subscription from the tree.
+    pub fn remove_subscription(&mut self, id: &str) {
+        if let Some(node) = self.subscriptions.remove(id) {
+            if let Some(g) = self.groups.get_mut(&node.parent) {
+                g.subscriptions.remove(id);
+            }
+        }
+    }
+
+    /// Returns every subscription.
+    pub fn subscriptions(&self) -> impl Iterator<Item = &SubscriptionNode> {
+        self.subscriptions.values()
     }
 
     /// Tells whether `key` exists.
@@ -372,13 +524,32 @@ mod tests {
         GroupId::parse(s).unwrap()
     }
 
+    fn row(id: &GroupId, parent: &str) -> GroupRow {
+        GroupRow {
+            id: id.clone(),
+            display_name: id.to_string(),
+            parent: Some(parent.to_owned()),
+            updated_at: String::new(),
+            updated_by: String::new(),
+        }
+    }
+
+    fn sub_row(id: &SubscriptionId, parent: &str) -> SubscriptionRow {
+        SubscriptionRow {
+            id: id.clone(),
+            display_name: "s".into(),
+            kind: SubscriptionKind::Azure,
+            parent: parent.into(),
+        }
+    }
+
     fn chain(depth: usize) -> TenantTree {
         let mut tree = TenantTree::new(gid("root"), "Tenant Root Group".into());
         let mut parent = "root".to_owned();
         for level in 1..=depth {
             let id = gid(&format!("g{level}"));
             tree.check_create(&id, &parent).unwrap();
-            tree.insert_group(id.clone(), format!("G{level}"), &parent);
+            tree.insert_group(row(&id, &parent));
             parent = id.key();
         }
         tree
@@ -395,24 +566,42 @@ mod tests {
     #[test]
     fn moves_respect_depth_of_the_moved_subtree() {
         let mut tree = chain(3);
-        tree.insert_group(gid("other"), "o".into(), "root");
-        tree.insert_group(gid("o2"), "o".into(), "other");
-        tree.insert_group(gid("o3"), "o".into(), "o2");
+        tree.insert_group(row(&gid("other"), "root"));
+        tree.insert_group(row(&gid("o2"), "other"));
+        tree.insert_group(row(&gid("o3"), "o2"));
         // other/o2/o3 has height 2; under g3 (level 3) it would reach level 6: allowed.
         tree.check_move("other", "g3").unwrap();
-        tree.insert_group(gid("o4"), "o".into(), "o3");
+        tree.insert_group(row(&gid("o4"), "o3"));
         // Now height 3: level 7.
-        assert!(matches!(tree.check_move("other", "g3"), Err(TreeError::TooDeep { level: 7, .. })));
+        assert!(matches!(
+            tree.check_move("other", "g3"),
+            Err(TreeError::TooDeep { level: 7, .. })
+        ));
     }
 
     #[test]
     fn no_cycles_and_immovable_root() {
         let tree = chain(3);
-        assert!(matches!(tree.check_move("g1", "g3"), Err(TreeError::Cycle { .. })));
-        assert!(matches!(tree.check_move("g1", "g1"), Err(TreeError::Cycle { .. })));
-        assert!(matches!(tree.check_move("root", "g1"), Err(TreeError::RootImmutable(_))));
-        assert!(matches!(tree.check_delete("root"), Err(TreeError::RootImmutable(_))));
-        assert!(matches!(tree.check_delete("g2"), Err(TreeError::HasChildren { n_groups: 1, .. })));
+        assert!(matches!(
+            tree.check_move("g1", "g3"),
+            Err(TreeError::Cycle { .. })
+        ));
+        assert!(matches!(
+            tree.check_move("g1", "g1"),
+            Err(TreeError::Cycle { .. })
+        ));
+        assert!(matches!(
+            tree.check_move("root", "g1"),
+            Err(TreeError::RootImmutable(_))
+        ));
+        assert!(matches!(
+            tree.check_delete("root"),
+            Err(TreeError::RootImmutable(_))
+        ));
+        assert!(matches!(
+            tree.check_delete("g2"),
+            Err(TreeError::HasChildren { n_groups: 1, .. })
+        ));
         tree.check_delete("g3").unwrap();
     }
 
@@ -420,11 +609,20 @@ mod tests {
     fn subscriptions_have_one_parent() {
         let mut tree = chain(2);
         let sub = SubscriptionId::new_random();
-        tree.place_subscription(sub.clone(), "s".into(), "g1");
-        tree.place_subscription(sub.clone(), "s".into(), "g2");
+        tree.place_subscription(sub_row(&sub, "g1"));
+        tree.place_subscription(sub_row(&sub, "g2"));
         assert!(tree.group("g1").unwrap().subscriptions.is_empty());
-        assert_eq!(tree.subscription_ancestors(sub.as_str()), vec!["g2", "g1", "root"]);
-        assert!(matches!(tree.check_delete("g2"), Err(TreeError::HasChildren { n_subscriptions: 1, .. })));
+        assert_eq!(
+            tree.subscription_ancestors(sub.as_str()),
+            vec!["g2", "g1", "root"]
+        );
+        assert!(matches!(
+            tree.check_delete("g2"),
+            Err(TreeError::HasChildren {
+                n_subscriptions: 1,
+                ..
+            })
+        ));
     }
 
     proptest::proptest! {
@@ -442,7 +640,7 @@ mod tests {
                 } else if a != 0 {
                     let id = gid(&child);
                     if tree.check_create(&id, &parent).is_ok() {
-                        tree.insert_group(id, child.clone(), &parent);
+                        tree.insert_group(row(&id, &parent));
                     }
                 }
             }

@@ -55,7 +55,12 @@ pub struct EventDraft {
 
 impl EventDraft {
     /// Starts a draft for a successful operation.
-    pub fn new(operation: impl Into<String>, scope: impl Into<String>, caller: impl Into<String>, correlation_id: impl Into<String>) -> Self {
+    pub fn new(
+        operation: impl Into<String>,
+        scope: impl Into<String>,
+        caller: impl Into<String>,
+        correlation_id: impl Into<String>,
+    ) -> Self {
         EventDraft {
             operation: operation.into(),
             scope: scope.into(),
@@ -74,7 +79,13 @@ impl EventDraft {
         }
     }
 
-    pub(crate) fn canonical_content(&self, tenant: &str, seq: u64, event_id: &str, at: &str) -> String {
+    pub(crate) fn canonical_content(
+        &self,
+        tenant: &str,
+        seq: u64,
+        event_id: &str,
+        at: &str,
+    ) -> String {
         json!({
             "v": 1,
             "tenantId": tenant,
@@ -134,19 +145,27 @@ pub struct VerifyReport {
 
 fn stored_event(row: &AnyRow) -> Result<StoredEvent, StoreError> {
     let raw = get_str(row, "content")?;
-    let content = serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("event content: {e}")))?;
-    let seq = u64::try_from(get_i64(row, "seq")?).map_err(|_| StoreError::Corrupt("negative seq".into()))?;
+    let content = serde_json::from_str(&raw)
+        .map_err(|e| StoreError::Corrupt(format!("event content: {e}")))?;
+    let seq = u64::try_from(get_i64(row, "seq")?)
+        .map_err(|_| StoreError::Corrupt("negative seq".into()))?;
     Ok(StoredEvent { seq, content, raw })
 }
 
 fn hash_from(bytes: Vec<u8>) -> Result<Hash, StoreError> {
-    let arr: [u8; 32] = bytes.try_into().map_err(|_| StoreError::Corrupt("hash is not 32 bytes".into()))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("hash is not 32 bytes".into()))?;
     Ok(Hash(arr))
 }
 
 impl Store {
     /// Returns a tenant's events in log order, narrowed by `filter`.
-    pub async fn query_events(&self, tenant: &str, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+    pub async fn query_events(
+        &self,
+        tenant: &str,
+        filter: &EventFilter,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let mut sql = String::from("SELECT seq, content FROM events WHERE tenant_id = $1");
         let mut args: Vec<String> = Vec::new();
         let mut push = |sql: &mut String, clause: &str, value: String| {
@@ -172,9 +191,16 @@ impl Store {
             let key = v.to_lowercase().trim_end_matches('/').to_owned();
             args.push(key.clone());
             args.push(format!("{key}/%"));
-            sql.push_str(&format!(" AND (scope_key = ${} OR scope_key LIKE ${})", args.len(), args.len() + 1));
+            sql.push_str(&format!(
+                " AND (scope_key = ${} OR scope_key LIKE ${})",
+                args.len(),
+                args.len() + 1
+            ));
         }
-        let after = filter.after_seq.map(|s| i64::try_from(s).unwrap_or(i64::MAX)).unwrap_or(0);
+        let after = filter
+            .after_seq
+            .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
+            .unwrap_or(0);
         sql.push_str(&format!(" AND seq > ${} ORDER BY seq", args.len() + 2));
         if let Some(limit) = filter.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
@@ -211,32 +237,38 @@ impl Store {
         let kid: Option<String> = head.try_get("audit_key_id")?;
         let checkpoint = match (root, signature, kid) {
             (Some(root), Some(signature), Some(kid)) => {
-                let key = match key_map.get(&kid) {
-                    Some(key) => *key,
-                    None => {
-                        return Ok(VerifyReport {
+                let key =
+                    match key_map.get(&kid) {
+                        Some(key) => *key,
+                        None => return Ok(VerifyReport {
                             tenant: tenant.to_owned(),
                             n_events: 0,
                             root: None,
                             failure: Some(VerifyFailure {
                                 seq: None,
-                                kind: leitstand_audit::VerifyFailureKind::CheckpointSignatureInvalid,
+                                kind:
+                                    leitstand_audit::VerifyFailureKind::CheckpointSignatureInvalid,
                             }),
-                        })
-                    }
-                };
+                        }),
+                    };
                 Some(SignedCheckpoint {
-                    checkpoint: Checkpoint { log_id: tenant.to_owned(), size, root: hash_from(root)? },
+                    checkpoint: Checkpoint {
+                        log_id: tenant.to_owned(),
+                        size,
+                        root: hash_from(root)?,
+                    },
                     signature,
                     key,
                 })
             }
             _ => None,
         };
-        let rows = sqlx::query("SELECT seq, content, leaf, root FROM events WHERE tenant_id = $1 ORDER BY seq")
-            .bind(tenant)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT seq, content, leaf, root FROM events WHERE tenant_id = $1 ORDER BY seq",
+        )
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?;
         let mut records = Vec::with_capacity(rows.len());
         for row in &rows {
             let seq = u64::try_from(get_i64(row, "seq")?).unwrap_or(0);
@@ -250,8 +282,18 @@ impl Store {
         }
         let n_events = records.len() as u64;
         Ok(match verify_log(records, checkpoint) {
-            Ok(log) => VerifyReport { tenant: tenant.to_owned(), n_events, root: Some(log.root), failure: None },
-            Err(failure) => VerifyReport { tenant: tenant.to_owned(), n_events, root: None, failure: Some(failure) },
+            Ok(log) => VerifyReport {
+                tenant: tenant.to_owned(),
+                n_events,
+                root: Some(log.root),
+                failure: None,
+            },
+            Err(failure) => VerifyReport {
+                tenant: tenant.to_owned(),
+                n_events,
+                root: None,
+                failure: Some(failure),
+            },
         })
     }
 }

@@ -52,7 +52,10 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
 }
 
 /// Loads a tenant's whole hierarchy on `conn` (inside the caller's transaction).
-pub(crate) async fn load_snapshot(conn: &mut AnyConnection, tenant: &str) -> Result<Snapshot, StoreError> {
+pub(crate) async fn load_snapshot(
+    conn: &mut AnyConnection,
+    tenant: &str,
+) -> Result<Snapshot, StoreError> {
     let row = sqlx::query(
         "SELECT id, display_name, created_at, version, default_group_key, \
          require_authorization_for_group_creation, settings_updated_at, settings_updated_by \
@@ -65,7 +68,10 @@ pub(crate) async fn load_snapshot(conn: &mut AnyConnection, tenant: &str) -> Res
     let tenant_row = tenant_row(&row)?;
     let settings = HierarchySettings {
         default_group_key: get_str(&row, "default_group_key")?,
-        require_authorization_for_group_creation: get_i64(&row, "require_authorization_for_group_creation")? != 0,
+        require_authorization_for_group_creation: get_i64(
+            &row,
+            "require_authorization_for_group_creation",
+        )? != 0,
         updated_at: get_opt_str(&row, "settings_updated_at")?,
         updated_by: get_opt_str(&row, "settings_updated_by")?,
     };
@@ -86,10 +92,12 @@ pub(crate) async fn load_snapshot(conn: &mut AnyConnection, tenant: &str) -> Res
             updated_by: get_str(g, "updated_by")?,
         });
     }
-    let subs = sqlx::query("SELECT id, display_name, kind, parent_key FROM subscriptions WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_all(&mut *conn)
-        .await?;
+    let subs = sqlx::query(
+        "SELECT id, display_name, kind, parent_key FROM subscriptions WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut sub_rows = Vec::with_capacity(subs.len());
     for s in &subs {
         sub_rows.push(SubscriptionRow {
@@ -104,7 +112,12 @@ pub(crate) async fn load_snapshot(conn: &mut AnyConnection, tenant: &str) -> Res
     for d in diagnostics {
         tracing::warn!(tenant, diagnostic = %d, "hierarchy repaired on load");
     }
-    Ok(Snapshot { version, tenant: tenant_row, settings, tree })
+    Ok(Snapshot {
+        version,
+        tenant: tenant_row,
+        settings,
+        tree,
+    })
 }
 
 impl Store {
@@ -114,7 +127,9 @@ impl Store {
 
     pub(crate) fn publish_snapshot(&self, tenant: &str, snapshot: Arc<Snapshot>) {
         if let Ok(mut trees) = self.trees.write() {
-            let newer = trees.get(tenant).is_none_or(|old| old.version < snapshot.version);
+            let newer = trees
+                .get(tenant)
+                .is_none_or(|old| old.version < snapshot.version);
             if newer {
                 trees.insert(tenant.to_owned(), snapshot);
             }
@@ -136,7 +151,9 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         if self.backend == crate::Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
         }
         let snapshot = Arc::new(load_snapshot(&mut tx, tenant).await?);
         tx.commit().await?;
@@ -164,7 +181,9 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             if exists.is_some() {
-                return Err(StoreError::Conflict(format!("tenant `{id}` already exists")));
+                return Err(StoreError::Conflict(format!(
+                    "tenant `{id}` already exists"
+                )));
             }
             sqlx::query(
                 "INSERT INTO tenants (id, display_name, created_at, version, default_group_key, audit_frontier) \
@@ -190,39 +209,59 @@ impl Store {
         let mut write = self.begin_write(id, now).await?;
         write.append_event(event).await?;
         write.commit().await?;
-        Ok(TenantRow { id: id.to_owned(), display_name: display_name.to_owned(), created_at: at })
+        Ok(TenantRow {
+            id: id.to_owned(),
+            display_name: display_name.to_owned(),
+            created_at: at,
+        })
     }
 
     /// Lists every tenant.
     pub async fn list_tenants(&self) -> Result<Vec<TenantRow>, StoreError> {
-        let rows = sqlx::query("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, id")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(tenant_row).collect()
     }
 
     /// Returns the tenant a subscription belongs to, if the subscription exists.
-    pub async fn subscription_tenant(&self, subscription: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT tenant_id FROM subscriptions WHERE id = $1")
-            .bind(subscription.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?)
+    pub async fn subscription_tenant(
+        &self,
+        subscription: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT tenant_id FROM subscriptions WHERE id = $1")
+                .bind(subscription.to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Returns a subscription's stored details: state, tags, created time.
-    pub async fn subscription_details(&self, subscription: &str) -> Result<Option<(String, serde_json::Value)>, StoreError> {
+    pub async fn subscription_details(
+        &self,
+        subscription: &str,
+    ) -> Result<Option<(String, serde_json::Value)>, StoreError> {
         let row = sqlx::query("SELECT state, tags FROM subscriptions WHERE id = $1")
             .bind(subscription.to_lowercase())
             .fetch_optional(&self.pool)
             .await?;
         match row {
-            Some(row) => Ok(Some((get_str(&row, "state")?, crate::get_json(&row, "tags")?))),
+            Some(row) => Ok(Some((
+                get_str(&row, "state")?,
+                crate::get_json(&row, "tags")?,
+            ))),
             None => Ok(None),
         }
     }
 
     /// Looks up a subscription alias.
-    pub async fn get_alias(&self, tenant: &str, name: &str) -> Result<Option<(String, String, String)>, StoreError> {
+    pub async fn get_alias(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Option<(String, String, String)>, StoreError> {
         let row = sqlx::query(
             "SELECT name, subscription_id, workload FROM subscription_aliases WHERE tenant_id = $1 AND name_key = $2",
         )
@@ -231,7 +270,11 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => Ok(Some((get_str(&row, "name")?, get_str(&row, "subscription_id")?, get_str(&row, "workload")?))),
+            Some(row) => Ok(Some((
+                get_str(&row, "name")?,
+                get_str(&row, "subscription_id")?,
+                get_str(&row, "workload")?,
+            ))),
             None => Ok(None),
         }
     }
@@ -239,7 +282,13 @@ impl Store {
 
 impl WriteTx<'_> {
     /// Creates a management group under `parent` (a group key); the caller checked the rules.
-    pub async fn insert_group(&mut self, id: &GroupId, display_name: &str, parent: &str, caller: &str) -> Result<(), StoreError> {
+    pub async fn insert_group(
+        &mut self,
+        id: &GroupId,
+        display_name: &str,
+        parent: &str,
+        caller: &str,
+    ) -> Result<(), StoreError> {
         let at = format_time(self.now());
         let tenant = self.tenant().to_owned();
         sqlx::query(
@@ -266,10 +315,20 @@ impl WriteTx<'_> {
     }
 
     /// Renames and/or moves a group; the caller checked the rules.
-    pub async fn update_group(&mut self, key: &str, display_name: &str, parent: Option<&str>, caller: &str) -> Result<(), StoreError> {
+    pub async fn update_group(
+        &mut self,
+        key: &str,
+        display_name: &str,
+        parent: Option<&str>,
+        caller: &str,
+    ) -> Result<(), StoreError> {
         let at = format_time(self.now());
         let tenant = self.tenant().to_owned();
-        let current_parent = self.snapshot().tree.group(key).and_then(|g| g.parent.clone());
+        let current_parent = self
+            .snapshot()
+            .tree
+            .group(key)
+            .and_then(|g| g.parent.clone());
         let new_parent = parent.map(str::to_owned).or(current_parent);
         sqlx::query(
             "UPDATE management_groups SET display_name = $3, parent_key = $4, updated_at = $5, updated_by = $6 \
@@ -305,12 +364,14 @@ impl WriteTx<'_> {
             snapshot.settings.default_group_key = snapshot.tree.root_key().to_owned();
         }
         let root = snapshot.tree.root_key().to_owned();
-        sqlx::query("UPDATE tenants SET default_group_key = $2 WHERE id = $1 AND default_group_key = $3")
-            .bind(&tenant)
-            .bind(root)
-            .bind(key)
-            .execute(self.conn())
-            .await?;
+        sqlx::query(
+            "UPDATE tenants SET default_group_key = $2 WHERE id = $1 AND default_group_key = $3",
+        )
+        .bind(&tenant)
+        .bind(root)
+        .bind(key)
+        .execute(self.conn())
+        .await?;
         Ok(())
     }
 
@@ -324,12 +385,15 @@ impl WriteTx<'_> {
     ) -> Result<(), StoreError> {
         let at = format_time(self.now());
         let tenant = self.tenant().to_owned();
-        let existing: Option<String> = sqlx::query_scalar("SELECT tenant_id FROM subscriptions WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(self.conn())
-            .await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT tenant_id FROM subscriptions WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_optional(self.conn())
+                .await?;
         if existing.is_some() {
-            return Err(StoreError::Conflict(format!("subscription `{id}` is already registered")));
+            return Err(StoreError::Conflict(format!(
+                "subscription `{id}` is already registered"
+            )));
         }
         sqlx::query(
             "INSERT INTO subscriptions (id, tenant_id, display_name, kind, state, parent_key, tags, created_at, updated_at) \
@@ -343,12 +407,14 @@ impl WriteTx<'_> {
         .bind(&at)
         .execute(self.conn())
         .await?;
-        self.snapshot_mut().tree.place_subscription(SubscriptionRow {
-            id: id.clone(),
-            display_name: display_name.to_owned(),
-            kind,
-            parent: parent.to_owned(),
-        });
+        self.snapshot_mut()
+            .tree
+            .place_subscription(SubscriptionRow {
+                id: id.clone(),
+                display_name: display_name.to_owned(),
+                kind,
+                parent: parent.to_owned(),
+            });
         Ok(())
     }
 
@@ -376,7 +442,12 @@ impl WriteTx<'_> {
     }
 
     /// Records a subscription alias.
-    pub async fn insert_alias(&mut self, name: &str, subscription: &str, workload: &str) -> Result<(), StoreError> {
+    pub async fn insert_alias(
+        &mut self,
+        name: &str,
+        subscription: &str,
+        workload: &str,
+    ) -> Result<(), StoreError> {
         let at = format_time(self.now());
         let tenant = self.tenant().to_owned();
         sqlx::query(

@@ -34,7 +34,7 @@ use sqlx::{AnyPool, Executor, Row};
 pub use events::{EventDraft, EventFilter, EventStatus, StoredEvent, VerifyReport};
 pub use hierarchy::{HierarchySettings, Snapshot, TenantRow};
 pub use principals::{Principal, PrincipalKind, SecretRow, SigningKeyRow};
-pub use resources::{ProviderRegistration, ResourceGroupRow, ResourceRow, ResourceFilter};
+pub use resources::{ProviderRegistration, ResourceFilter, ResourceGroupRow, ResourceRow};
 pub use tx::{AuditSigner, WriteTx};
 
 /// Which database a store runs on.
@@ -176,5 +176,6 @@ fn get_i64(row: &AnyRow, col: &str) -> Result<i64, StoreError> {
 
 fn get_json(row: &AnyRow, col: &str) -> Result<serde_json::Value, StoreError> {
     let text = get_str(row, col)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("column `{col}` holds bad JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("column `{col}` holds bad JSON: {e}")))
 }

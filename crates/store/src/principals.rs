@@ -72,7 +72,8 @@ fn principal(row: &AnyRow) -> Result<Principal, StoreError> {
     Ok(Principal {
         id: get_str(row, "id")?,
         tenant_id: get_str(row, "tenant_id")?,
-        kind: PrincipalKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("principal kind `{kind}`")))?,
+        kind: PrincipalKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("principal kind `{kind}`")))?,
         display_name: get_str(row, "display_name")?,
         global_admin: get_i64(row, "global_admin")? != 0,
         app_id: get_opt_str(row, "app_id")?,
@@ -80,25 +81,34 @@ fn principal(row: &AnyRow) -> Result<Principal, StoreError> {
     })
 }
 
-const PRINCIPAL_COLUMNS: &str = "id, tenant_id, kind, display_name, global_admin, app_id, created_at";
+const PRINCIPAL_COLUMNS: &str =
+    "id, tenant_id, kind, display_name, global_admin, app_id, created_at";
 
 impl Store {
     /// Returns a principal of `tenant` by object id.
-    pub async fn get_principal(&self, tenant: &str, id: &str) -> Result<Option<Principal>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE tenant_id = $1 AND id = $2"))
-            .bind(tenant)
-            .bind(id.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn get_principal(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<Principal>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant)
+        .bind(id.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(principal).transpose()
     }
 
     /// Returns the service principal with this application (client) id.
     pub async fn principal_by_app_id(&self, app_id: &str) -> Result<Option<Principal>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE app_id = $1"))
-            .bind(app_id.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE app_id = $1"
+        ))
+        .bind(app_id.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(principal).transpose()
     }
 
@@ -114,16 +124,21 @@ impl Store {
     }
 
     /// Returns every group the principal belongs to, through nested groups too.
-    pub async fn transitive_groups(&self, tenant: &str, principal: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn transitive_groups(
+        &self,
+        tenant: &str,
+        principal: &str,
+    ) -> Result<Vec<String>, StoreError> {
         let mut seen: Vec<String> = Vec::new();
         let mut frontier = vec![principal.to_lowercase()];
         while let Some(member) = frontier.pop() {
-            let groups: Vec<String> =
-                sqlx::query_scalar("SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2")
-                    .bind(tenant)
-                    .bind(&member)
-                    .fetch_all(&self.pool)
-                    .await?;
+            let groups: Vec<String> = sqlx::query_scalar(
+                "SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2",
+            )
+            .bind(tenant)
+            .bind(&member)
+            .fetch_all(&self.pool)
+            .await?;
             for group in groups {
                 if !seen.contains(&group) {
                     seen.push(group.clone());
@@ -157,10 +172,11 @@ impl Store {
 
     /// Records the public half of a signing key (idempotent).
     pub async fn register_public_key(&self, row: &SigningKeyRow) -> Result<(), StoreError> {
-        let existing: Option<String> = sqlx::query_scalar("SELECT kid FROM signing_keys WHERE kid = $1")
-            .bind(&row.kid)
-            .fetch_optional(&self.pool)
-            .await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT kid FROM signing_keys WHERE kid = $1")
+                .bind(&row.kid)
+                .fetch_optional(&self.pool)
+                .await?;
         if existing.is_none() {
             sqlx::query("INSERT INTO signing_keys (kid, purpose, public_key, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(&row.kid)
@@ -195,10 +211,12 @@ impl Store {
 
     /// Returns one public key by id.
     pub async fn public_key(&self, kid: &str) -> Result<Option<SigningKeyRow>, StoreError> {
-        let row = sqlx::query("SELECT kid, purpose, public_key, created_at FROM signing_keys WHERE kid = $1")
-            .bind(kid)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT kid, purpose, public_key, created_at FROM signing_keys WHERE kid = $1",
+        )
+        .bind(kid)
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             Some(row) => Ok(Some(SigningKeyRow {
                 kid: get_str(&row, "kid")?,
@@ -235,14 +253,17 @@ impl WriteTx<'_> {
     pub async fn add_member(&mut self, group: &str, member: &str) -> Result<(), StoreError> {
         let tenant = self.tenant().to_owned();
         let at = format_time(self.now());
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT group_id FROM group_members WHERE group_id = $1 AND member_id = $2")
-                .bind(group)
-                .bind(member)
-                .fetch_optional(self.conn())
-                .await?;
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT group_id FROM group_members WHERE group_id = $1 AND member_id = $2",
+        )
+        .bind(group)
+        .bind(member)
+        .fetch_optional(self.conn())
+        .await?;
         if existing.is_some() {
-            return Err(StoreError::Conflict(format!("`{member}` is already a member of group `{group}`")));
+            return Err(StoreError::Conflict(format!(
+                "`{member}` is already a member of group `{group}`"
+            )));
         }
         sqlx::query("INSERT INTO group_members (tenant_id, group_id, member_id, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&tenant)

@@ -69,19 +69,28 @@ fn resource_row(row: &AnyRow) -> Result<ResourceRow, StoreError> {
     })
 }
 
-const GROUP_COLUMNS: &str = "subscription_id, name, location, tags, managed_by, created_at, updated_at";
+const GROUP_COLUMNS: &str =
+    "subscription_id, name, location, tags, managed_by, created_at, updated_at";
 const RESOURCE_COLUMNS: &str = "id, subscription_id, type_key, name, body, created_at, updated_at";
 
 /// Tells whether a resource's tags match a tag filter (names case-insensitive, values exact).
 fn tags_match(body: &Value, name: Option<&str>, value: Option<&str>) -> bool {
     let Some(name) = name else { return true };
-    let Some(tags) = body.get("tags").and_then(Value::as_object) else { return false };
-    tags.iter().any(|(k, v)| k.eq_ignore_ascii_case(name) && value.is_none_or(|want| v.as_str() == Some(want)))
+    let Some(tags) = body.get("tags").and_then(Value::as_object) else {
+        return false;
+    };
+    tags.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case(name) && value.is_none_or(|want| v.as_str() == Some(want))
+    })
 }
 
 impl Store {
     /// Returns a resource group.
-    pub async fn get_resource_group(&self, subscription: &str, name: &str) -> Result<Option<ResourceGroupRow>, StoreError> {
+    pub async fn get_resource_group(
+        &self,
+        subscription: &str,
+        name: &str,
+    ) -> Result<Option<ResourceGroupRow>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {GROUP_COLUMNS} FROM resource_groups WHERE subscription_id = $1 AND name_key = $2"
         ))
@@ -93,7 +102,10 @@ impl Store {
     }
 
     /// Lists a subscription's resource groups, by name.
-    pub async fn list_resource_groups(&self, subscription: &str) -> Result<Vec<ResourceGroupRow>, StoreError> {
+    pub async fn list_resource_groups(
+        &self,
+        subscription: &str,
+    ) -> Result<Vec<ResourceGroupRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {GROUP_COLUMNS} FROM resource_groups WHERE subscription_id = $1 ORDER BY name_key"
         ))
@@ -105,15 +117,21 @@ impl Store {
 
     /// Returns a resource by id (any casing).
     pub async fn get_resource(&self, id: &str) -> Result<Option<ResourceRow>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE id_key = $1"))
-            .bind(id.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {RESOURCE_COLUMNS} FROM resources WHERE id_key = $1"
+        ))
+        .bind(id.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(resource_row).transpose()
     }
 
     /// Lists a subscription's resources, narrowed by `filter`, by id.
-    pub async fn list_resources(&self, subscription: &str, filter: &ResourceFilter) -> Result<Vec<ResourceRow>, StoreError> {
+    pub async fn list_resources(
+        &self,
+        subscription: &str,
+        filter: &ResourceFilter,
+    ) -> Result<Vec<ResourceRow>, StoreError> {
         let rows = match &filter.resource_group {
             Some(rg) => {
                 sqlx::query(&format!(
@@ -139,7 +157,11 @@ impl Store {
                     continue;
                 }
             }
-            if !tags_match(&resource.body, filter.tag_name.as_deref(), filter.tag_value.as_deref()) {
+            if !tags_match(
+                &resource.body,
+                filter.tag_name.as_deref(),
+                filter.tag_value.as_deref(),
+            ) {
                 continue;
             }
             out.push(resource);
@@ -148,7 +170,11 @@ impl Store {
     }
 
     /// Returns a provider's registration on a subscription.
-    pub async fn get_registration(&self, subscription: &str, namespace: &str) -> Result<Option<ProviderRegistration>, StoreError> {
+    pub async fn get_registration(
+        &self,
+        subscription: &str,
+        namespace: &str,
+    ) -> Result<Option<ProviderRegistration>, StoreError> {
         let row = sqlx::query(
             "SELECT namespace, state FROM provider_registrations WHERE subscription_id = $1 AND namespace_key = $2",
         )
@@ -157,13 +183,19 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => Ok(Some(ProviderRegistration { namespace: get_str(&row, "namespace")?, state: get_str(&row, "state")? })),
+            Some(row) => Ok(Some(ProviderRegistration {
+                namespace: get_str(&row, "namespace")?,
+                state: get_str(&row, "state")?,
+            })),
             None => Ok(None),
         }
     }
 
     /// Lists a subscription's provider registrations.
-    pub async fn list_registrations(&self, subscription: &str) -> Result<Vec<ProviderRegistration>, StoreError> {
+    pub async fn list_registrations(
+        &self,
+        subscription: &str,
+    ) -> Result<Vec<ProviderRegistration>, StoreError> {
         let rows = sqlx::query(
             "SELECT namespace, state FROM provider_registrations WHERE subscription_id = $1 ORDER BY namespace_key",
         )
@@ -171,14 +203,22 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok(ProviderRegistration { namespace: get_str(row, "namespace")?, state: get_str(row, "state")? }))
+            .map(|row| {
+                Ok(ProviderRegistration {
+                    namespace: get_str(row, "namespace")?,
+                    state: get_str(row, "state")?,
+                })
+            })
             .collect()
     }
 }
 
 impl WriteTx<'_> {
     /// Creates or replaces a resource group; returns whether it was created.
-    pub async fn upsert_resource_group(&mut self, row: &ResourceGroupRow) -> Result<bool, StoreError> {
+    pub async fn upsert_resource_group(
+        &mut self,
+        row: &ResourceGroupRow,
+    ) -> Result<bool, StoreError> {
         let at = format_time(self.now());
         let tags = row.tags.to_string();
         let updated = sqlx::query(
@@ -214,14 +254,20 @@ impl WriteTx<'_> {
     }
 
     /// Deletes a resource group and every resource in it; returns the number of resources.
-    pub async fn delete_resource_group(&mut self, subscription: &str, name: &str) -> Result<u64, StoreError> {
+    pub async fn delete_resource_group(
+        &mut self,
+        subscription: &str,
+        name: &str,
+    ) -> Result<u64, StoreError> {
         let key = name.to_lowercase();
-        let n_resources = sqlx::query("DELETE FROM resources WHERE subscription_id = $1 AND resource_group_key = $2")
-            .bind(subscription)
-            .bind(&key)
-            .execute(self.conn())
-            .await?
-            .rows_affected();
+        let n_resources = sqlx::query(
+            "DELETE FROM resources WHERE subscription_id = $1 AND resource_group_key = $2",
+        )
+        .bind(subscription)
+        .bind(&key)
+        .execute(self.conn())
+        .await?
+        .rows_affected();
         sqlx::query("DELETE FROM resource_groups WHERE subscription_id = $1 AND name_key = $2")
             .bind(subscription)
             .bind(&key)
@@ -231,17 +277,23 @@ impl WriteTx<'_> {
     }
 
     /// Creates or replaces a resource; returns whether it was created.
-    pub async fn upsert_resource(&mut self, row: &ResourceRow, resource_group: &str, parent: Option<&str>) -> Result<bool, StoreError> {
+    pub async fn upsert_resource(
+        &mut self,
+        row: &ResourceRow,
+        resource_group: &str,
+        parent: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let at = format_time(self.now());
         let body = row.body.to_string();
         let id_key = row.id.to_lowercase();
-        let updated = sqlx::query("UPDATE resources SET body = $2, updated_at = $3 WHERE id_key = $1")
-            .bind(&id_key)
-            .bind(&body)
-            .bind(&at)
-            .execute(self.conn())
-            .await?
-            .rows_affected();
+        let updated =
+            sqlx::query("UPDATE resources SET body = $2, updated_at = $3 WHERE id_key = $1")
+                .bind(&id_key)
+                .bind(&body)
+                .bind(&at)
+                .execute(self.conn())
+                .await?
+                .rows_affected();
         if updated > 0 {
             return Ok(false);
         }
@@ -266,16 +318,23 @@ impl WriteTx<'_> {
     /// Deletes a resource and its child resources; returns how many rows went.
     pub async fn delete_resource(&mut self, id: &str) -> Result<u64, StoreError> {
         let key = id.to_lowercase();
-        Ok(sqlx::query("DELETE FROM resources WHERE id_key = $1 OR id_key LIKE $2")
-            .bind(&key)
-            .bind(format!("{key}/%"))
-            .execute(self.conn())
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM resources WHERE id_key = $1 OR id_key LIKE $2")
+                .bind(&key)
+                .bind(format!("{key}/%"))
+                .execute(self.conn())
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// Sets a provider's registration state on a subscription.
-    pub async fn set_registration(&mut self, subscription: &str, namespace: &str, state: &str) -> Result<(), StoreError> {
+    pub async fn set_registration(
+        &mut self,
+        subscription: &str,
+        namespace: &str,
+        state: &str,
+    ) -> Result<(), StoreError> {
         let at = format_time(self.now());
         let key = namespace.to_lowercase();
         let updated = sqlx::query(

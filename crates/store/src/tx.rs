@@ -33,7 +33,11 @@ pub struct WriteTx<'s> {
 impl Store {
     /// Starts a write on `tenant` at time `now`; serializes with every other write of the
     /// tenant, in this process and in others on the same database.
-    pub async fn begin_write(&self, tenant: &str, now: DateTime<Utc>) -> Result<WriteTx<'_>, StoreError> {
+    pub async fn begin_write(
+        &self,
+        tenant: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WriteTx<'_>, StoreError> {
         let guard = match self.backend {
             crate::Backend::Sqlite => Some(self.sqlite_writer.lock().await),
             crate::Backend::Postgres => None,
@@ -48,8 +52,9 @@ impl Store {
         .ok_or_else(|| StoreError::TenantNotFound(tenant.to_owned()))?;
         let version: i64 = row.try_get("version")?;
         let frontier_bytes: Vec<u8> = row.try_get("audit_frontier")?;
-        let frontier = Frontier::from_bytes(&frontier_bytes)
-            .map_err(|e| StoreError::Corrupt(format!("audit frontier of tenant `{tenant}`: {e}")))?;
+        let frontier = Frontier::from_bytes(&frontier_bytes).map_err(|e| {
+            StoreError::Corrupt(format!("audit frontier of tenant `{tenant}`: {e}"))
+        })?;
         let snapshot = match self.cached_snapshot(tenant) {
             Some(cached) if cached.version == version - 1 => {
                 let mut snapshot = (*cached).clone();
@@ -114,7 +119,8 @@ impl<'s> WriteTx<'s> {
             .append(leaf)
             .map_err(|e| StoreError::Corrupt(format!("audit frontier: {e}")))?;
         let root = self.frontier.root();
-        let seq_i64 = i64::try_from(seq).map_err(|_| StoreError::Corrupt("audit log too long".into()))?;
+        let seq_i64 =
+            i64::try_from(seq).map_err(|_| StoreError::Corrupt("audit log too long".into()))?;
         sqlx::query(
             "INSERT INTO events (tenant_id, seq, event_id, at, operation, scope_key, subscription_id, \
              resource_group_key, correlation_id, status, content, leaf, root) \
@@ -143,9 +149,14 @@ impl<'s> WriteTx<'s> {
     /// hierarchy to readers.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         if self.n_events > 0 {
-            let checkpoint = Checkpoint { log_id: self.tenant.clone(), size: self.frontier.size(), root: self.frontier.root() };
+            let checkpoint = Checkpoint {
+                log_id: self.tenant.clone(),
+                size: self.frontier.size(),
+                root: self.frontier.root(),
+            };
             let signature = checkpoint.sign(&self.store.signer.key);
-            let size = i64::try_from(checkpoint.size).map_err(|_| StoreError::Corrupt("audit log too long".into()))?;
+            let size = i64::try_from(checkpoint.size)
+                .map_err(|_| StoreError::Corrupt("audit log too long".into()))?;
             sqlx::query(
                 "UPDATE tenants SET audit_size = $2, audit_frontier = $3, audit_root = $4, \
                  audit_signature = $5, audit_key_id = $6 WHERE id = $1",
@@ -160,7 +171,8 @@ impl<'s> WriteTx<'s> {
             .await?;
         }
         self.tx.commit().await?;
-        self.store.publish_snapshot(&self.tenant, Arc::new(self.snapshot));
+        self.store
+            .publish_snapshot(&self.tenant, Arc::new(self.snapshot));
         Ok(())
     }
 }

@@ -1,0 +1,60 @@
+//! The handlers, one module per resource family, and the one `match` that routes each
+//! [`Operation`] to its handler.
+
+pub mod activity;
+pub mod health;
+pub mod mg;
+pub mod resources;
+pub mod subscriptions;
+
+use axum::response::Response;
+
+use crate::arm::Ctx;
+use crate::error::ApiError;
+use crate::ops::Operation;
+use crate::AppState;
+
+/// Runs the handler of the request's operation.
+pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
+    use Operation::*;
+    match &ctx.op {
+        ListTenants => subscriptions::list_tenants(state, ctx).await,
+        ListManagementGroups => mg::list(state, ctx).await,
+        GetManagementGroup(g) => mg::get(state, ctx, g).await,
+        PutManagementGroup(g) => mg::put(state, ctx, g).await,
+        PatchManagementGroup(g) => mg::patch(state, ctx, g).await,
+        DeleteManagementGroup(g) => mg::delete(state, ctx, g).await,
+        GetDescendants(g) => mg::descendants(state, ctx, g).await,
+        PreviewMove(g) => mg::preview_move(state, ctx, g).await,
+        CheckNameAvailability => mg::check_name(state, ctx).await,
+        ManagementGroupOperationResult(id) => mg::operation_result(state, ctx, id).await,
+        ListGroupSubscriptions(g) => mg::list_subscriptions(state, ctx, g).await,
+        GetGroupSubscription(g, s) => mg::get_subscription(state, ctx, g, s).await,
+        PutGroupSubscription(g, s) => mg::put_subscription(state, ctx, g, s).await,
+        DeleteGroupSubscription(g, s) => mg::delete_subscription(state, ctx, g, s).await,
+        ListSettings(g) | GetSettings(g) | PutSettings(g) | PatchSettings(g)
+        | DeleteSettings(g) => mg::settings(state, ctx, g).await,
+        ListSubscriptions => subscriptions::list(state, ctx).await,
+        GetSubscription(s) => subscriptions::get(state, ctx, s).await,
+        PutAlias(name) => subscriptions::put_alias(state, ctx, name).await,
+        GetAlias(name) => subscriptions::get_alias(state, ctx, name).await,
+        ListProviders(s) => subscriptions::list_providers(state, ctx, s).await,
+        GetProvider(s, ns) => subscriptions::get_provider(state, ctx, s, ns).await,
+        RegisterProvider(s, ns) => subscriptions::register_provider(state, ctx, s, ns).await,
+        ListResourceGroups(s) => resources::list_groups(state, ctx, s).await,
+        GetResourceGroup(s, rg) | CheckResourceGroup(s, rg) => {
+            resources::get_group(state, ctx, s, rg).await
+        }
+        PutResourceGroup(s, rg) | PatchResourceGroup(s, rg) => {
+            resources::put_group(state, ctx, s, rg).await
+        }
+        DeleteResourceGroup(s, rg) => resources::delete_group(state, ctx, s, rg).await,
+        ListResources(s) => resources::list(state, ctx, s, None).await,
+        ListGroupResources(s, rg) => resources::list(state, ctx, s, Some(rg)).await,
+        GetResource(r) => resources::get(state, ctx, r).await,
+        PutResource(r) | PatchResource(r) => resources::put(state, ctx, r).await,
+        DeleteResource(r) => resources::delete(state, ctx, r).await,
+        ActivityLogSubscription(s) => activity::list_subscription(state, ctx, s).await,
+        ActivityLogManagementGroup(g) => activity::list_group(state, ctx, g).await,
+    }
+}

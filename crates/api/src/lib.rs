@@ -1,0 +1,75 @@
+//! Leitstand's HTTP surface: the ARM routes (one dispatcher over the closed [`ops::Operation`]
+//! list), sign-in, health, Prometheus metrics and the OpenAPI document.
+//!
+//! Flow of an ARM request: [`middleware`] stamps request and correlation ids and records
+//! metrics; [`arm::dispatch`] maps method and path to an `Operation`, checks the api-version,
+//! authenticates the bearer token, authorizes the operation's action for the caller, reads
+//! and parses the body, and calls the operation's handler. Writes run through
+//! [`write::run_write`], which commits the change and its activity-log event together.
+
+pub mod arm;
+pub mod auth;
+pub mod body;
+pub mod error;
+pub mod handlers;
+pub mod keys;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod ops;
+pub mod paging;
+pub mod write;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use leitstand_core::Clock;
+use leitstand_store::Store;
+
+/// What the server was started with, as the API needs it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The listen address, as `host:port`.
+    pub listen: String,
+    /// Whether the server speaks HTTPS.
+    pub tls: bool,
+    /// Token audiences this server accepts (its own URLs and the generic one).
+    pub audiences: Vec<String>,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Shared state of every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    /// The key this server signs tokens with (none: the token endpoint refuses).
+    pub token_key: Option<Arc<keys::LocalKey>>,
+    pub token_keys: Arc<auth::KeyCache>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// Builds the whole application router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(handlers::health::healthz))
+        .route("/readyz", get(handlers::health::readyz))
+        .route("/metrics", get(handlers::health::metrics))
+        .route("/openapi.json", get(openapi::serve))
+        .route("/metadata/endpoints", get(auth::metadata_endpoints))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(auth::openid_configuration),
+        )
+        .route("/{tenant}/oauth2/v2.0/token", post(auth::token))
+        .route("/{tenant}/discovery/v2.0/keys", get(auth::jwks))
+        .fallback(arm::dispatch)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::stamp,
+        ))
+        .with_state(state)
+}

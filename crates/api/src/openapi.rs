@@ -1,0 +1,142 @@
+//! `/openapi.json`: the OpenAPI 3 document, built from the route table below with utoipa's
+//! builders, so it cannot list a route the dispatcher does not serve (a test checks each
+//! entry parses to an operation).
+
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::{
+    InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
+};
+
+/// Every route: method, path template, operation id, summary.
+pub const ROUTES: &[(&str, &str, &str, &str)] = &[
+    ("get", "/tenants", "Tenants_List", "Lists the caller's tenant."),
+    ("get", "/providers/Microsoft.Management/managementGroups", "ManagementGroups_List", "Lists the tenant's management groups."),
+    ("get", "/providers/Microsoft.Management/managementGroups/{groupId}", "ManagementGroups_Get", "Gets a management group; `$expand=children|path|ancestors`, `$recurse=true`."),
+    ("put", "/providers/Microsoft.Management/managementGroups/{groupId}", "ManagementGroups_CreateOrUpdate", "Creates a management group, or renames and moves one."),
+    ("patch", "/providers/Microsoft.Management/managementGroups/{groupId}", "ManagementGroups_Update", "Renames or moves a management group."),
+    ("delete", "/providers/Microsoft.Management/managementGroups/{groupId}", "ManagementGroups_Delete", "Deletes a management group without children; answers 202 with an operation-status URL."),
+    ("get", "/providers/Microsoft.Management/managementGroups/{groupId}/descendants", "ManagementGroups_GetDescendants", "Lists every group and subscription below a group."),
+    ("post", "/providers/Microsoft.Management/managementGroups/{groupId}/previewMove", "ManagementGroups_PreviewMove", "Answers, without moving anything, what `childId` would leave and enter if moved under this group."),
+    ("post", "/providers/Microsoft.Management/checkNameAvailability", "CheckNameAvailability", "Checks whether a management-group id is free."),
+    ("get", "/providers/Microsoft.Management/operationResults/{operationId}", "ManagementGroups_OperationResult", "The status of an asynchronous management-group operation."),
+    ("get", "/providers/Microsoft.Management/managementGroups/{groupId}/subscriptions", "ManagementGroupSubscriptions_List", "Lists the subscriptions directly under a group."),
+    ("get", "/providers/Microsoft.Management/managementGroups/{groupId}/subscriptions/{subscriptionId}", "ManagementGroupSubscriptions_Get", "Gets a subscription under a group."),
+    ("put", "/providers/Microsoft.Management/managementGroups/{groupId}/subscriptions/{subscriptionId}", "ManagementGroupSubscriptions_Create", "Moves a subscription under a group."),
+    ("delete", "/providers/Microsoft.Management/managementGroups/{groupId}/subscriptions/{subscriptionId}", "ManagementGroupSubscriptions_Delete", "Moves a subscription from a group back to the root."),
+    ("get", "/providers/Microsoft.Management/managementGroups/{groupId}/settings", "HierarchySettings_List", "Lists the hierarchy settings (root group only)."),
+    ("get", "/providers/Microsoft.Management/managementGroups/{groupId}/settings/default", "HierarchySettings_Get", "Gets the hierarchy settings."),
+    ("put", "/providers/Microsoft.Management/managementGroups/{groupId}/settings/default", "HierarchySettings_CreateOrUpdate", "Replaces the hierarchy settings."),
+    ("patch", "/providers/Microsoft.Management/managementGroups/{groupId}/settings/default", "HierarchySettings_Update", "Updates the hierarchy settings."),
+    ("delete", "/providers/Microsoft.Management/managementGroups/{groupId}/settings/default", "HierarchySettings_Delete", "Resets the hierarchy settings."),
+    ("get", "/providers/Microsoft.Management/managementGroups/{groupId}/providers/microsoft.insights/eventtypes/management/values", "ActivityLogs_ListManagementGroup", "Lists activity-log events at and below a group."),
+    ("get", "/subscriptions", "Subscriptions_List", "Lists the tenant's subscriptions and AWS accounts."),
+    ("get", "/subscriptions/{subscriptionId}", "Subscriptions_Get", "Gets a subscription."),
+    ("put", "/providers/Microsoft.Subscription/aliases/{aliasName}", "Alias_Create", "Creates or registers a subscription through an alias."),
+    ("get", "/providers/Microsoft.Subscription/aliases/{aliasName}", "Alias_Get", "Gets a subscription alias."),
+    ("get", "/subscriptions/{subscriptionId}/providers", "Providers_List", "Lists provider registrations."),
+    ("get", "/subscriptions/{subscriptionId}/providers/{resourceProviderNamespace}", "Providers_Get", "Gets a provider's registration state."),
+    ("post", "/subscriptions/{subscriptionId}/providers/{resourceProviderNamespace}/register", "Providers_Register", "Registers a provider."),
+    ("get", "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "ActivityLogs_List", "Lists a subscription's activity-log events."),
+    ("get", "/subscriptions/{subscriptionId}/resourcegroups", "ResourceGroups_List", "Lists resource groups."),
+    ("get", "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", "ResourceGroups_Get", "Gets a resource group."),
+    ("head", "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", "ResourceGroups_CheckExistence", "204 if the resource group exists, 404 if not."),
+    ("put", "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", "ResourceGroups_CreateOrUpdate", "Creates or replaces a resource group."),
+    ("patch", "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", "ResourceGroups_Update", "Updates a resource group's tags."),
+    ("delete", "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", "ResourceGroups_Delete", "Deletes a resource group and its resources."),
+    ("get", "/subscriptions/{subscriptionId}/resources", "Resources_List", "Lists a subscription's resources; `$filter` on resourceType, tagName, tagValue."),
+    ("get", "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}/resources", "Resources_ListByResourceGroup", "Lists a resource group's resources."),
+    ("get", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Get", "Gets a resource (child types nest further type/name pairs)."),
+    ("put", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_CreateOrUpdate", "Creates or replaces a resource."),
+    ("patch", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Update", "Updates a resource."),
+    ("delete", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Delete", "Deletes a resource and its children."),
+];
+
+fn method(name: &str) -> HttpMethod {
+    match name {
+        "put" => HttpMethod::Put,
+        "post" => HttpMethod::Post,
+        "patch" => HttpMethod::Patch,
+        "delete" => HttpMethod::Delete,
+        "head" => HttpMethod::Head,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// Builds the OpenAPI document.
+pub fn document() -> OpenApi {
+    let mut paths = PathsBuilder::new();
+    for (m, path, id, summary) in ROUTES {
+        let mut op = OperationBuilder::new()
+            .operation_id(Some(*id))
+            .summary(Some(*summary))
+            .parameter(
+                ParameterBuilder::new()
+                    .name("api-version")
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::True),
+            )
+            .response("200", ResponseBuilder::new().description("Success."))
+            .response(
+                "default",
+                ResponseBuilder::new().description(
+                    "An ARM error: `{\"error\": {\"code\", \"message\", \"target\"}}`.",
+                ),
+            );
+        for segment in path.split('/') {
+            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                op = op.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True),
+                );
+            }
+        }
+        paths = paths.path(*path, PathItem::new(method(m), op.build()));
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Leitstand")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some("ARM-compatible control plane for MSPs")),
+        )
+        .paths(paths.build())
+        .build()
+}
+
+/// Serves `/openapi.json`.
+pub async fn serve() -> Response {
+    axum::Json(document()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_route_is_served() {
+        for (m, path, id, _) in ROUTES {
+            let concrete = path
+                .replace("{groupId}", "g1")
+                .replace("{subscriptionId}", "aaaaaaaa-0000-0000-0000-000000000001")
+                .replace("{resourceGroupName}", "rg")
+                .replace("{resourceProviderNamespace}", "Microsoft.Web")
+                .replace("{resourceType}", "sites")
+                .replace("{resourceName}", "s")
+                .replace("{aliasName}", "a")
+                .replace("{operationId}", "delete-g1");
+            let method = axum::http::Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
+            let op = crate::ops::Operation::parse(&method, &concrete).unwrap();
+            assert!(
+                op.is_some(),
+                "{id}: {m} {concrete} is documented but not served"
+            );
+        }
+        let doc = serde_json::to_value(document()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    }
+}

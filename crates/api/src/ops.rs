@@ -1,0 +1,458 @@
+//! The closed list of ARM operations Leitstand serves: how a request's method and path map to
+//! one, the RBAC action each performs (one exhaustive `match`), and the api-versions each
+//! resource type accepts.
+//!
+//! Paths are matched case-insensitively, as ARM matches them; a doubled leading slash is one.
+
+use axum::http::Method;
+use leitstand_core::ids::{GroupId, ResourceGroupName, SubscriptionId};
+use leitstand_core::resource_id::{ResourceRef, Scope};
+use leitstand_core::ErrorCode;
+
+use crate::error::ApiError;
+
+/// Every ARM operation, with the parameters its path carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    ListTenants,
+    ListManagementGroups,
+    GetManagementGroup(GroupId),
+    PutManagementGroup(GroupId),
+    PatchManagementGroup(GroupId),
+    DeleteManagementGroup(GroupId),
+    GetDescendants(GroupId),
+    PreviewMove(GroupId),
+    CheckNameAvailability,
+    ManagementGroupOperationResult(String),
+    ListGroupSubscriptions(GroupId),
+    GetGroupSubscription(GroupId, SubscriptionId),
+    PutGroupSubscription(GroupId, SubscriptionId),
+    DeleteGroupSubscription(GroupId, SubscriptionId),
+    ListSettings(GroupId),
+    GetSettings(GroupId),
+    PutSettings(GroupId),
+    PatchSettings(GroupId),
+    DeleteSettings(GroupId),
+    ListSubscriptions,
+    GetSubscription(SubscriptionId),
+    PutAlias(String),
+    GetAlias(String),
+    ListProviders(SubscriptionId),
+    GetProvider(SubscriptionId, String),
+    RegisterProvider(SubscriptionId, String),
+    ListResourceGroups(SubscriptionId),
+    GetResourceGroup(SubscriptionId, ResourceGroupName),
+    CheckResourceGroup(SubscriptionId, ResourceGroupName),
+    PutResourceGroup(SubscriptionId, ResourceGroupName),
+    PatchResourceGroup(SubscriptionId, ResourceGroupName),
+    DeleteResourceGroup(SubscriptionId, ResourceGroupName),
+    ListResources(SubscriptionId),
+    ListGroupResources(SubscriptionId, ResourceGroupName),
+    GetResource(ResourceRef),
+    PutResource(ResourceRef),
+    PatchResource(ResourceRef),
+    DeleteResource(ResourceRef),
+    ActivityLogSubscription(SubscriptionId),
+    ActivityLogManagementGroup(GroupId),
+}
+
+/// Which api-version allow-list applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiFamily {
+    ManagementGroups,
+    Subscriptions,
+    Aliases,
+    Resources,
+    Providers,
+    ActivityLog,
+}
+
+impl ApiFamily {
+    /// Returns the api-versions this family accepts: what `az` 2.91 and the SDKs send.
+    pub fn versions(self) -> &'static [&'static str] {
+        match self {
+            ApiFamily::ManagementGroups => &["2020-05-01", "2021-04-01", "2023-04-01"],
+            ApiFamily::Subscriptions => &["2016-06-01", "2020-01-01", "2022-12-01"],
+            ApiFamily::Aliases => &["2021-10-01"],
+            ApiFamily::Resources => &["2021-04-01", "2022-09-01", "2024-03-01", "2025-04-01"],
+            ApiFamily::Providers => &["2021-04-01", "2024-11-01"],
+            ApiFamily::ActivityLog => &["2015-04-01"],
+        }
+    }
+
+    /// Returns the resource type named in api-version errors.
+    pub fn resource_type(self) -> &'static str {
+        match self {
+            ApiFamily::ManagementGroups => "Microsoft.Management/managementGroups",
+            ApiFamily::Subscriptions => "Microsoft.Resources/subscriptions",
+            ApiFamily::Aliases => "Microsoft.Subscription/aliases",
+            ApiFamily::Resources => "Microsoft.Resources/resourceGroups",
+            ApiFamily::Providers => "Microsoft.Resources/providers",
+            ApiFamily::ActivityLog => "microsoft.insights/eventtypes",
+        }
+    }
+}
+
+impl Operation {
+    /// Returns the ARM operation name (the RBAC action) this operation performs.
+    pub fn action(&self) -> String {
+        use Operation::*;
+        match self {
+            ListTenants => "Microsoft.Resources/tenants/read".into(),
+            ListManagementGroups
+            | GetManagementGroup(_)
+            | GetDescendants(_)
+            | ManagementGroupOperationResult(_) => {
+                "Microsoft.Management/managementGroups/read".into()
+            }
+            PreviewMove(_) => "Microsoft.Management/managementGroups/read".into(),
+            PutManagementGroup(_) | PatchManagementGroup(_) => {
+                "Microsoft.Management/managementGroups/write".into()
+            }
+            DeleteManagementGroup(_) => "Microsoft.Management/managementGroups/delete".into(),
+            CheckNameAvailability => "Microsoft.Management/checkNameAvailability/action".into(),
+            ListGroupSubscriptions(_) | GetGroupSubscription(..) => {
+                "Microsoft.Management/managementGroups/subscriptions/read".into()
+            }
+            PutGroupSubscription(..) => {
+                "Microsoft.Management/managementGroups/subscriptions/write".into()
+            }
+            DeleteGroupSubscription(..) => {
+                "Microsoft.Management/managementGroups/subscriptions/delete".into()
+            }
+            ListSettings(_) | GetSettings(_) => {
+                "Microsoft.Management/managementGroups/settings/read".into()
+            }
+            PutSettings(_) | PatchSettings(_) => {
+                "Microsoft.Management/managementGroups/settings/write".into()
+            }
+            DeleteSettings(_) => "Microsoft.Management/managementGroups/settings/delete".into(),
+            ListSubscriptions | GetSubscription(_) => {
+                "Microsoft.Resources/subscriptions/read".into()
+            }
+            PutAlias(_) => "Microsoft.Subscription/aliases/write".into(),
+            GetAlias(_) => "Microsoft.Subscription/aliases/read".into(),
+            ListProviders(_) | GetProvider(..) => {
+                "Microsoft.Resources/subscriptions/providers/read".into()
+            }
+            RegisterProvider(_, ns) => format!("{ns}/register/action"),
+            ListResourceGroups(_) | GetResourceGroup(..) | CheckResourceGroup(..) => {
+                "Microsoft.Resources/subscriptions/resourceGroups/read".into()
+            }
+            PutResourceGroup(..) | PatchResourceGroup(..) => {
+                "Microsoft.Resources/subscriptions/resourceGroups/write".into()
+            }
+            DeleteResourceGroup(..) => {
+                "Microsoft.Resources/subscriptions/resourceGroups/delete".into()
+            }
+            ListResources(_) | ListGroupResources(..) => {
+                "Microsoft.Resources/subscriptions/resources/read".into()
+            }
+            GetResource(r) => format!("{}/read", r.resource_type()),
+            PutResource(r) | PatchResource(r) => format!("{}/write", r.resource_type()),
+            DeleteResource(r) => format!("{}/delete", r.resource_type()),
+            ActivityLogSubscription(_) | ActivityLogManagementGroup(_) => {
+                "Microsoft.Insights/eventtypes/values/read".into()
+            }
+        }
+    }
+
+    /// Tells whether this operation changes state (and so is logged, accepted or refused).
+    pub fn is_write(&self) -> bool {
+        use Operation::*;
+        matches!(
+            self,
+            PutManagementGroup(_)
+                | PatchManagementGroup(_)
+                | DeleteManagementGroup(_)
+                | PutGroupSubscription(..)
+                | DeleteGroupSubscription(..)
+                | PutSettings(_)
+                | PatchSettings(_)
+                | DeleteSettings(_)
+                | PutAlias(_)
+                | RegisterProvider(..)
+                | PutResourceGroup(..)
+                | PatchResourceGroup(..)
+                | DeleteResourceGroup(..)
+                | PutResource(_)
+                | PatchResource(_)
+                | DeleteResource(_)
+        )
+    }
+
+    /// Returns the api-version family.
+    pub fn family(&self) -> ApiFamily {
+        use Operation::*;
+        match self {
+            ListTenants | ListSubscriptions | GetSubscription(_) => ApiFamily::Subscriptions,
+            PutAlias(_) | GetAlias(_) => ApiFamily::Aliases,
+            ListProviders(_) | GetProvider(..) | RegisterProvider(..) => ApiFamily::Providers,
+            ListResourceGroups(_)
+            | GetResourceGroup(..)
+            | CheckResourceGroup(..)
+            | PutResourceGroup(..)
+            | PatchResourceGroup(..)
+            | DeleteResourceGroup(..)
+            | ListResources(_)
+            | ListGroupResources(..)
+            | GetResource(_)
+            | PutResource(_)
+            | PatchResource(_)
+            | DeleteResource(_) => ApiFamily::Resources,
+            ActivityLogSubscription(_) | ActivityLogManagementGroup(_) => ApiFamily::ActivityLog,
+            _ => ApiFamily::ManagementGroups,
+        }
+    }
+
+    /// Returns a stable, low-cardinality label for metrics.
+    pub fn label(&self) -> &'static str {
+        use Operation::*;
+        match self {
+            ListTenants => "Tenants_List",
+            ListManagementGroups => "ManagementGroups_List",
+            GetManagementGroup(_) => "ManagementGroups_Get",
+            PutManagementGroup(_) => "ManagementGroups_CreateOrUpdate",
+            PatchManagementGroup(_) => "ManagementGroups_Update",
+            DeleteManagementGroup(_) => "ManagementGroups_Delete",
+            GetDescendants(_) => "ManagementGroups_GetDescendants",
+            PreviewMove(_) => "ManagementGroups_PreviewMove",
+            CheckNameAvailability => "CheckNameAvailability",
+            ManagementGroupOperationResult(_) => "ManagementGroups_OperationResult",
+            ListGroupSubscriptions(_) => "ManagementGroupSubscriptions_List",
+            GetGroupSubscription(..) => "ManagementGroupSubscriptions_Get",
+            PutGroupSubscription(..) => "ManagementGroupSubscriptions_Create",
+            DeleteGroupSubscription(..) => "ManagementGroupSubscriptions_Delete",
+            ListSettings(_) => "HierarchySettings_List",
+            GetSettings(_) => "HierarchySettings_Get",
+            PutSettings(_) => "HierarchySettings_CreateOrUpdate",
+            PatchSettings(_) => "HierarchySettings_Update",
+            DeleteSettings(_) => "HierarchySettings_Delete",
+            ListSubscriptions => "Subscriptions_List",
+            GetSubscription(_) => "Subscriptions_Get",
+            PutAlias(_) => "Alias_Create",
+            GetAlias(_) => "Alias_Get",
+            ListProviders(_) => "Providers_List",
+            GetProvider(..) => "Providers_Get",
+            RegisterProvider(..) => "Providers_Register",
+            ListResourceGroups(_) => "ResourceGroups_List",
+            GetResourceGroup(..) => "ResourceGroups_Get",
+            CheckResourceGroup(..) => "ResourceGroups_CheckExistence",
+            PutResourceGroup(..) => "ResourceGroups_CreateOrUpdate",
+            PatchResourceGroup(..) => "ResourceGroups_Update",
+            DeleteResourceGroup(..) => "ResourceGroups_Delete",
+            ListResources(_) => "Resources_List",
+            ListGroupResources(..) => "Resources_ListByResourceGroup",
+            GetResource(_) => "Resources_GetById",
+            PutResource(_) => "Resources_CreateOrUpdateById",
+            PatchResource(_) => "Resources_UpdateById",
+            DeleteResource(_) => "Resources_DeleteById",
+            ActivityLogSubscription(_) => "ActivityLogs_List",
+            ActivityLogManagementGroup(_) => "ActivityLogs_ListManagementGroup",
+        }
+    }
+
+    /// Maps a method and path to an operation; `None` for an unknown route.
+    pub fn parse(method: &Method, path: &str) -> Result<Option<Operation>, ApiError> {
+        use Operation::*;
+        let trimmed = path.trim_start_matches('/').trim_end_matches('/');
+        let raw: Vec<String> = trimmed
+            .split('/')
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let segs: Vec<&str> = raw.iter().map(String::as_str).collect();
+        let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+        let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+        let m = method.as_str();
+        let group = |s: &str| {
+            GroupId::parse(s).map_err(|e| {
+                ApiError::new(ErrorCode::InvalidResourceName, e.to_string()).at("groupId")
+            })
+        };
+        let sub = |s: &str| {
+            SubscriptionId::parse(s).map_err(|e| {
+                ApiError::new(ErrorCode::InvalidSubscriptionId, e.to_string()).at("subscriptionId")
+            })
+        };
+        let rg = |s: &str| {
+            ResourceGroupName::parse(s).map_err(|e| {
+                ApiError::new(ErrorCode::InvalidResourceGroupName, e.to_string())
+                    .at("resourceGroupName")
+            })
+        };
+        let op = match (m, l.as_slice()) {
+            ("GET", ["tenants"]) => ListTenants,
+            ("GET", ["providers", "microsoft.management", "managementgroups"]) => {
+                ListManagementGroups
+            }
+            ("POST", ["providers", "microsoft.management", "checknameavailability"]) => {
+                CheckNameAvailability
+            }
+            ("GET", ["providers", "microsoft.management", "operationresults", _]) => {
+                ManagementGroupOperationResult(
+                    segs.get(3).map(|s| s.to_string()).unwrap_or_default(),
+                )
+            }
+            (_, ["providers", "microsoft.management", "managementgroups", _, rest @ ..]) => {
+                let g = group(segs.get(3).copied().unwrap_or_default())?;
+                match (m, rest) {
+                    ("GET", []) => GetManagementGroup(g),
+                    ("PUT", []) => PutManagementGroup(g),
+                    ("PATCH", []) => PatchManagementGroup(g),
+                    ("DELETE", []) => DeleteManagementGroup(g),
+                    ("GET", ["descendants"]) => GetDescendants(g),
+                    ("POST", ["previewmove"]) => PreviewMove(g),
+                    ("GET", ["subscriptions"]) => ListGroupSubscriptions(g),
+                    (_, ["subscriptions", _]) => {
+                        let s = sub(segs.get(5).copied().unwrap_or_default())?;
+                        match m {
+                            "GET" => GetGroupSubscription(g, s),
+                            "PUT" => PutGroupSubscription(g, s),
+                            "DELETE" => DeleteGroupSubscription(g, s),
+                            _ => return Err(method_not_allowed(m, path)),
+                        }
+                    }
+                    ("GET", ["settings"]) => ListSettings(g),
+                    ("GET", ["settings", "default"]) => GetSettings(g),
+                    ("PUT", ["settings", "default"]) => PutSettings(g),
+                    ("PATCH", ["settings", "default"]) => PatchSettings(g),
+                    ("DELETE", ["settings", "default"]) => DeleteSettings(g),
+                    (
+                        "GET",
+                        ["providers", "microsoft.insights", "eventtypes", "management", "values"],
+                    ) => ActivityLogManagementGroup(g),
+                    _ => return Ok(None),
+                }
+            }
+            ("PUT", ["providers", "microsoft.subscription", "aliases", _]) => {
+                PutAlias(segs[3].to_owned())
+            }
+            ("GET", ["providers", "microsoft.subscription", "aliases", _]) => {
+                GetAlias(segs[3].to_owned())
+            }
+            ("GET", ["subscriptions"]) => ListSubscriptions,
+            (_, ["subscriptions", _, rest @ ..]) => {
+                let s = sub(segs.get(1).copied().unwrap_or_default())?;
+                match (m, rest) {
+                    ("GET", []) => GetSubscription(s),
+                    ("GET", ["providers"]) => ListProviders(s),
+                    ("GET", ["providers", _]) => GetProvider(s, segs[3].to_owned()),
+                    ("POST", ["providers", _, "register"]) => {
+                        RegisterProvider(s, segs[3].to_owned())
+                    }
+                    (
+                        "GET",
+                        ["providers", "microsoft.insights", "eventtypes", "management", "values"],
+                    ) => ActivityLogSubscription(s),
+                    ("GET", ["resourcegroups"]) => ListResourceGroups(s),
+                    ("GET", ["resources"]) => ListResources(s),
+                    (_, ["resourcegroups", _]) => {
+                        let r = rg(segs.get(3).copied().unwrap_or_default())?;
+                        match m {
+                            "GET" => GetResourceGroup(s, r),
+                            "HEAD" => CheckResourceGroup(s, r),
+                            "PUT" => PutResourceGroup(s, r),
+                            "PATCH" => PatchResourceGroup(s, r),
+                            "DELETE" => DeleteResourceGroup(s, r),
+                            _ => return Err(method_not_allowed(m, path)),
+                        }
+                    }
+                    ("GET", ["resourcegroups", _, "resources"]) => {
+                        ListGroupResources(s, rg(segs.get(3).copied().unwrap_or_default())?)
+                    }
+                    (_, ["resourcegroups", _, "providers", ..]) => {
+                        let id = format!("/{}", segs.join("/"));
+                        let scope = Scope::parse(&id).map_err(|e| {
+                            ApiError::new(ErrorCode::InvalidResourceId, e.to_string())
+                                .at("resourceId")
+                        })?;
+                        let Scope::Resource(r) = scope else {
+                            return Ok(None);
+                        };
+                        match m {
+                            "GET" => GetResource(r),
+                            "PUT" => PutResource(r),
+                            "PATCH" => PatchResource(r),
+                            "DELETE" => DeleteResource(r),
+                            _ => return Err(method_not_allowed(m, path)),
+                        }
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(op))
+    }
+}
+
+fn method_not_allowed(method: &str, path: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("the method `{method}` is not allowed on `{path}`"),
+    )
+}
+
+/// Checks the `api-version` query parameter against the family's allow-list.
+pub fn check_api_version(family: ApiFamily, version: Option<&str>) -> Result<String, ApiError> {
+    let supported = family.versions();
+    match version {
+        None => Err(ApiError::new(
+            ErrorCode::MissingApiVersionParameter,
+            format!("the api-version query parameter (?api-version=) is required for all requests; supported versions for `{}`: {}", family.resource_type(), supported.join(", ")),
+        )
+        .at("api-version")),
+        Some(v) if supported.contains(&v) => Ok(v.to_owned()),
+        Some(v) => Err(ApiError::new(
+            ErrorCode::InvalidApiVersionParameter,
+            format!(
+                "the api-version `{v}` is invalid; the supported versions for resource type `{}` are '{}'",
+                family.resource_type(),
+                supported.join(", ")
+            ),
+        )
+        .at("api-version")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_case_insensitive() {
+        let op = Operation::parse(
+            &Method::PUT,
+            "//PROVIDERS/microsoft.management/managementgroups/Corp",
+        )
+        .unwrap();
+        assert_eq!(
+            op,
+            Some(Operation::PutManagementGroup(
+                GroupId::parse("Corp").unwrap()
+            ))
+        );
+        let op = Operation::parse(
+            &Method::GET,
+            "/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourcegroups/rg1",
+        )
+        .unwrap();
+        assert!(matches!(op, Some(Operation::GetResourceGroup(..))));
+        assert!(Operation::parse(&Method::GET, "/nothing/here")
+            .unwrap()
+            .is_none());
+        assert!(Operation::parse(&Method::GET, "/subscriptions/not-a-guid").is_err());
+    }
+
+    #[test]
+    fn unknown_api_versions_list_the_supported_ones() {
+        let err = check_api_version(ApiFamily::ManagementGroups, Some("1999-01-01")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidApiVersionParameter);
+        assert!(err.message.contains("2021-04-01"));
+        assert!(check_api_version(ApiFamily::ManagementGroups, Some("2023-04-01")).is_ok());
+    }
+}
