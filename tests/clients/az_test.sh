@@ -35,7 +35,8 @@
 # - `monitor activity-log list` has no tenant or management-group scope: it reads
 #   GET /subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values
 #   ?api-version=2015-04-01&$filter=eventTimestamp ge 2026-01-01T10:00:00+00:00 and
-#   eventTimestamp le 2026-01-01T11:00:00+00:00 (timestamps unquoted, with an offset).
+#   eventTimestamp le 2026-01-01T11:00:00+00:00 (timestamps unquoted, with an offset); a
+#   subscription's log holds only that subscription's events (no management-group writes).
 set -euo pipefail
 
 usage_error() {
@@ -244,16 +245,20 @@ else
 fi
 
 # --- activity log ----------------------------------------------------------------------------
-# The writes above must show up in the activity log of the current subscription ($SUB1).
-operations=
+# A subscription's activity log holds only events of that subscription: management-group
+# create/update/delete are not among them, but moving $SUB1 into $G2 is (operation
+# Microsoft.Management/managementGroups/subscriptions/write on .../managementGroups/$G2/subscriptions/$SUB1).
+MOVE_OP=Microsoft.Management/managementGroups/subscriptions/write
+MOVE_ID=/providers/Microsoft.Management/managementGroups/$G2/subscriptions/$SUB1
+events=
 for _ in $(seq 1 10); do
-    operations=$(az_ok monitor activity-log list --start-time "$STARTED_AT" --offset 1h --max-events 5000 \
-        --query '[].operationName.value' -o tsv)
-    contains "$operations" Microsoft.Management/managementGroups/write && break
+    events=$(az_ok monitor activity-log list --start-time "$STARTED_AT" --offset 1h --max-events 5000 \
+        --query '[].[operationName.value, resourceId]' -o tsv)
+    contains "$events" "$MOVE_OP"$'\t'"$MOVE_ID" && break
     sleep 1
 done
-contains "$operations" Microsoft.Management/managementGroups/write ||
-    fail "activity-log list since $STARTED_AT has no Microsoft.Management/managementGroups/write event (operations: $(sort -u <<<"$operations" | tr '\n' ' '))"
-ok "activity-log list shows Microsoft.Management/managementGroups/write"
+contains "$events" "$MOVE_OP"$'\t'"$MOVE_ID" ||
+    fail "activity-log list since $STARTED_AT has no $MOVE_OP event for $MOVE_ID (operations: $(cut -f1 <<<"$events" | sort -u | tr '\n' ' '))"
+ok "activity-log list of $SUB1 shows its move into $G2 ($MOVE_OP)"
 
 echo "az_test.sh: all checks passed"

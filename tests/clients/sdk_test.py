@@ -397,7 +397,9 @@ def main():
         print(f"FAIL  {failure}", file=sys.stderr, flush=True)
         sys.exit(1)
     except HttpResponseError as error:
-        print(f"FAIL  unexpected HTTP {error.status_code}: {error.message}", file=sys.stderr, flush=True)
+        request = getattr(error.response, "request", None)
+        where = f" on {request.method} {request.url}" if request is not None else ""
+        print(f"FAIL  unexpected HTTP {error.status_code}{where}: {error.message}", file=sys.stderr, flush=True)
         sys.exit(1)
     print("sdk_test.py: all checks passed", flush=True)
 

@@ -191,5 +191,8 @@ pub fn normalize_path(path: &str) -> String {
 
 /// A JSON response with a status.
 pub fn json(status: StatusCode, value: serde_json::Value) -> Response {
+    if status == StatusCode::NO_CONTENT || value.is_null() {
+        return status.into_response();
+    }
     (status, axum::Json(value)).into_response()
 }

@@ -51,7 +51,7 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         DeleteResourceGroup(s, rg) => resources::delete_group(state, ctx, s, rg).await,
         ListResources(s) => resources::list(state, ctx, s, None).await,
         ListGroupResources(s, rg) => resources::list(state, ctx, s, Some(rg)).await,
-        GetResource(r) => resources::get(state, ctx, r).await,
+        GetResource(r) | CheckResource(r) => resources::get(state, ctx, r).await,
         PutResource(r) | PatchResource(r) => resources::put(state, ctx, r).await,
         DeleteResource(r) => resources::delete(state, ctx, r).await,
         ActivityLogSubscription(s) => activity::list_subscription(state, ctx, s).await,

@@ -52,9 +52,10 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
 }
 
-/// Builds the whole application router.
+/// Builds the whole application router. Paths are normalized (`//x` is `/x`, as `az`
+/// sends it) before routing, so every route sees the same path.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let inner = Router::new()
         .route("/healthz", get(handlers::health::healthz))
         .route("/readyz", get(handlers::health::readyz))
         .route("/metrics", get(handlers::health::metrics))
@@ -71,5 +72,14 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             middleware::stamp,
         ))
-        .with_state(state)
+        .with_state(state);
+    Router::new().fallback_service(tower::service_fn(
+        move |mut request: axum::extract::Request| {
+            let inner = inner.clone();
+            async move {
+                middleware::normalize_uri(&mut request);
+                tower::ServiceExt::oneshot(inner, request).await
+            }
+        },
+    ))
 }

@@ -54,3 +54,23 @@ pub async fn stamp(State(state): State<AppState>, mut request: Request, next: Ne
     }
     response
 }
+
+/// Rewrites the request path with doubled slashes folded and a trailing slash dropped.
+pub fn normalize_uri(request: &mut Request) {
+    let path = request.uri().path();
+    if !path.contains("//") && (path.len() <= 1 || !path.ends_with('/')) {
+        return;
+    }
+    let normalized = crate::arm::normalize_path(path);
+    let path_and_query = match request.uri().query() {
+        Some(q) => format!("{normalized}?{q}"),
+        None => normalized,
+    };
+    let mut parts = request.uri().clone().into_parts();
+    if let Ok(pq) = path_and_query.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+}

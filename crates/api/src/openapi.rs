@@ -49,6 +49,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/subscriptions/{subscriptionId}/resources", "Resources_List", "Lists a subscription's resources; `$filter` on resourceType, tagName, tagValue."),
     ("get", "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}/resources", "Resources_ListByResourceGroup", "Lists a resource group's resources."),
     ("get", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Get", "Gets a resource (child types nest further type/name pairs)."),
+    ("head", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_CheckExistence", "204 if the resource exists, 404 if not."),
     ("put", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_CreateOrUpdate", "Creates or replaces a resource."),
     ("patch", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Update", "Updates a resource."),
     ("delete", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Delete", "Deletes a resource and its children."),

@@ -49,6 +49,7 @@ pub enum Operation {
     ListResources(SubscriptionId),
     ListGroupResources(SubscriptionId, ResourceGroupName),
     GetResource(ResourceRef),
+    CheckResource(ResourceRef),
     PutResource(ResourceRef),
     PatchResource(ResourceRef),
     DeleteResource(ResourceRef),
@@ -148,7 +149,7 @@ impl Operation {
             ListResources(_) | ListGroupResources(..) => {
                 "Microsoft.Resources/subscriptions/resources/read".into()
             }
-            GetResource(r) => format!("{}/read", r.resource_type()),
+            GetResource(r) | CheckResource(r) => format!("{}/read", r.resource_type()),
             PutResource(r) | PatchResource(r) => format!("{}/write", r.resource_type()),
             DeleteResource(r) => format!("{}/delete", r.resource_type()),
             ActivityLogSubscription(_) | ActivityLogManagementGroup(_) => {
@@ -197,6 +198,7 @@ impl Operation {
             | ListResources(_)
             | ListGroupResources(..)
             | GetResource(_)
+            | CheckResource(_)
             | PutResource(_)
             | PatchResource(_)
             | DeleteResource(_) => ApiFamily::Resources,
@@ -244,6 +246,7 @@ impl Operation {
             ListResources(_) => "Resources_List",
             ListGroupResources(..) => "Resources_ListByResourceGroup",
             GetResource(_) => "Resources_GetById",
+            CheckResource(_) => "Resources_CheckExistenceById",
             PutResource(_) => "Resources_CreateOrUpdateById",
             PatchResource(_) => "Resources_UpdateById",
             DeleteResource(_) => "Resources_DeleteById",
@@ -375,6 +378,7 @@ impl Operation {
                         };
                         match m {
                             "GET" => GetResource(r),
+                            "HEAD" => CheckResource(r),
                             "PUT" => PutResource(r),
                             "PATCH" => PatchResource(r),
                             "DELETE" => DeleteResource(r),

@@ -219,14 +219,33 @@ fn resource_not_found(id: &str) -> ApiError {
 
 /// `GET` a resource by id.
 pub async fn get(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, &r.subscription).await?;
+    require_group_of(state, ctx, r).await?;
     let id = Scope::Resource(r.clone()).to_string();
     let row = state
         .store
         .get_resource(&id)
         .await?
         .ok_or_else(|| resource_not_found(&id))?;
-    Ok(json(StatusCode::OK, render_resource(&row)))
+    let status = if ctx.method == axum::http::Method::HEAD {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    Ok(json(status, render_resource(&row)))
+}
+
+/// Checks that the resource's subscription is the caller's and its resource group exists.
+async fn require_group_of(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<(), ApiError> {
+    require_subscription(state, ctx, &r.subscription).await?;
+    if state
+        .store
+        .get_resource_group(r.subscription.as_str(), r.resource_group.as_str())
+        .await?
+        .is_none()
+    {
+        return Err(group_not_found(&r.resource_group));
+    }
+    Ok(())
 }
 
 /// `PUT`/`PATCH` a resource: the one place every resource write passes.
@@ -322,7 +341,7 @@ pub async fn put(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<Respons
 
 /// `DELETE` a resource and its child resources.
 pub async fn delete(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, &r.subscription).await?;
+    require_group_of(state, ctx, r).await?;
     let id = Scope::Resource(r.clone()).to_string();
     let target = Target {
         scope: id.clone(),

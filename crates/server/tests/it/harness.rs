@@ -1,0 +1,345 @@
+//! Starting a real server process, talking to it over HTTPS with its own certificate, and
+//! running the operator CLI against its data.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// Which database a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$body` once per backend as two tests named `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::harness::postgres_admin_url().is_some() {
+                    super::$name($crate::harness::Backend::Postgres).await
+                }
+            }
+        }
+    };
+}
+
+/// Returns the PostgreSQL admin URL; with `CI=true` its absence is a failure, not a skip.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("LEITSTAND_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("LEITSTAND_TEST_DATABASE_URL is not set; in CI the PostgreSQL suite must run (./test.sh sets it)")
+        }
+        _ => {
+            eprintln!("skipping the PostgreSQL variant: LEITSTAND_TEST_DATABASE_URL is not set (./test.sh sets it)");
+            None
+        }
+    }
+}
+
+/// Creates a fresh PostgreSQL database and returns its URL.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin = postgres_admin_url().expect("postgres url");
+    let name = format!("leitstand_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create a test database");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .expect("url with a database");
+    format!("{base}/{name}")
+}
+
+/// The binary under test.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_leitstand"))
+}
+
+/// A running server and what is needed to talk to it.
+pub struct Server {
+    child: Option<Child>,
+    pub url: String,
+    pub data: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    pub database_url: Option<String>,
+    pub tenant: String,
+    pub client: reqwest::Client,
+    pub token: String,
+    pub app_id: String,
+    pub secret: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Server {
+    /// Starts a server on a fresh database with a global-admin service principal signed in.
+    pub async fn start(backend: Backend) -> Server {
+        let database_url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(fresh_postgres_database().await),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().to_path_buf();
+        let mut server = Server::spawn(data, database_url, Some(dir)).await;
+        let tenant = server.cli(&["tenant", "list"])[0]["id"]
+            .as_str()
+            .expect("first tenant")
+            .to_owned();
+        server.tenant = tenant.clone();
+        let sp = server.cli(&[
+            "sp",
+            "create",
+            "--tenant",
+            &tenant,
+            "--name",
+            "admin",
+            "--global-admin",
+        ]);
+        server.app_id = sp["appId"].as_str().expect("app id").to_owned();
+        server.secret = sp["secret"].as_str().expect("secret").to_owned();
+        server.token = server
+            .sign_in(&tenant, &server.app_id.clone(), &server.secret.clone())
+            .await
+            .expect("sign in");
+        server
+    }
+
+    /// Starts another server process on the same data directory and database.
+    pub async fn start_peer(&self) -> Server {
+        let mut peer = Server::spawn(self.data.clone(), self.database_url.clone(), None).await;
+        peer.tenant = self.tenant.clone();
+        peer.app_id = self.app_id.clone();
+        peer.secret = self.secret.clone();
+        peer.token = peer
+            .sign_in(&self.tenant, &self.app_id, &self.secret)
+            .await
+            .expect("sign in on the peer");
+        peer
+    }
+
+    async fn spawn(
+        data: PathBuf,
+        database_url: Option<String>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Server {
+        let port = free_port();
+        let mut cmd = Command::new(binary());
+        cmd.arg("--data").arg(&data).args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--self-signed",
+        ]);
+        if let Some(url) = &database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.env("LEITSTAND_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        let child = cmd.spawn().expect("start leitstand serve");
+        let url = format!("https://127.0.0.1:{port}");
+        let mut ca = None;
+        for _ in 0..200 {
+            if let Ok(pem) = std::fs::read(data.join("tls/cert.pem")) {
+                ca = Some(pem);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let ca = ca.expect("the server wrote its certificate");
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("pem"))
+            .build()
+            .expect("client");
+        let mut ready = false;
+        for _ in 0..300 {
+            if client
+                .get(format!("{url}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(ready, "server on port {port} did not become ready");
+        Server {
+            child: Some(child),
+            url,
+
+            data,
+            _dir: dir,
+            database_url,
+            tenant: String::new(),
+            client,
+            token: String::new(),
+            app_id: String::new(),
+            secret: String::new(),
+        }
+    }
+
+    /// Signs in with the client-credentials flow; `Err` carries the status and body.
+    pub async fn sign_in(
+        &self,
+        tenant: &str,
+        app_id: &str,
+        secret: &str,
+    ) -> Result<String, (StatusCode, Value)> {
+        let response = self
+            .client
+            .post(format!("{}/{tenant}/oauth2/v2.0/token", self.url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", app_id),
+                ("client_secret", secret),
+                ("scope", &format!("{}//.default", self.url)),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status != StatusCode::OK {
+            return Err((status, body));
+        }
+        Ok(body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned())
+    }
+
+    /// Runs the operator CLI on this server's data and returns its JSON output.
+    pub fn cli(&self, args: &[&str]) -> Value {
+        let output = self.cli_raw(args);
+        assert!(
+            output.status.success(),
+            "leitstand {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "leitstand {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        })
+    }
+
+    /// Runs the operator CLI and returns its raw output.
+    pub fn cli_raw(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(binary());
+        cmd.arg("--data")
+            .arg(&self.data)
+            .args(["--output", "json"])
+            .args(args);
+        if let Some(url) = &self.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.output().expect("run the CLI")
+    }
+
+    /// Sends an ARM request with the admin token; returns status and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call_as(&self.token.clone(), method, path, body).await
+    }
+
+    /// Sends an ARM request with a given token.
+    pub async fn call_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Creates a subscription through the CLI and returns its id.
+    pub fn subscription(&self, name: &str) -> String {
+        self.cli(&[
+            "subscription",
+            "create",
+            "--tenant",
+            &self.tenant,
+            "--display-name",
+            name,
+        ])["subscriptionId"]
+            .as_str()
+            .expect("subscription id")
+            .to_owned()
+    }
+
+    /// Stops the server with SIGKILL (no graceful shutdown).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The management-group path with an api-version.
+pub fn mg(id: &str) -> String {
+    format!("/providers/Microsoft.Management/managementGroups/{id}?api-version=2021-04-01")
+}
+
+/// Asserts an ARM error: status and code.
+pub fn assert_arm_error(got: &(StatusCode, Value), status: u16, code: &str) {
+    assert_eq!(got.0.as_u16(), status, "unexpected status, body {}", got.1);
+    assert_eq!(
+        got.1["error"]["code"].as_str(),
+        Some(code),
+        "unexpected error body {}",
+        got.1
+    );
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error without message: {}",
+        got.1
+    );
+}

@@ -1,0 +1,12 @@
+//! The scenario tests: each drives a real `leitstand serve` process over HTTPS, on SQLite and
+//! on PostgreSQL (`LEITSTAND_TEST_DATABASE_URL`; with `CI=true` a missing database fails).
+//!
+//! One test binary for all of them, as STYLE.md asks.
+
+mod errors;
+mod harness;
+mod hierarchy;
+mod isolation;
+mod multi_server;
+mod real_clients;
+mod resources;
