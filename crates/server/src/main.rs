@@ -3,6 +3,7 @@
 //! what they write is in force for every server at once).
 
 mod admin;
+mod bench;
 mod serve;
 mod tls;
 
@@ -74,6 +75,8 @@ enum Command {
     /// Manages signing keys.
     #[command(subcommand)]
     Key(admin::KeyCommand),
+    /// Builds a tenant at Azure's limits through HTTP and measures throughput and latency.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -111,6 +114,7 @@ fn main() -> std::process::ExitCode {
             Command::Subscription(c) => admin::subscription(&cli.global, c).await,
             Command::Audit(c) => admin::audit(&cli.global, c).await,
             Command::Key(c) => admin::key(&cli.global, c).await,
+            Command::Bench(args) => bench::run(&cli.global, args).await,
         }
     });
     match result {

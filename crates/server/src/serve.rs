@@ -58,28 +58,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
             tenant
         );
     }
-    let port = args.listen.port();
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let mut audiences = vec![
-        format!("{scheme}://{}/", args.listen),
-        format!("{scheme}://localhost:{port}/"),
-        format!("{scheme}://127.0.0.1:{port}/"),
-        leitstand_api::auth::GENERIC_AUDIENCE.to_owned(),
-    ];
-    audiences.dedup();
-    let state = AppState {
-        store: store.clone(),
-        clock,
-        config: Arc::new(Config {
-            listen: args.listen.to_string(),
-            tls: tls.is_some(),
-            audiences,
-            max_body_bytes: args.max_body_bytes,
-        }),
-        token_key: Some(Arc::new(token_key)),
-        token_keys: Arc::new(leitstand_api::auth::KeyCache::default()),
-        metrics: Arc::new(leitstand_api::metrics::Metrics::new()?),
-    };
+    let state = app_state(store.clone(), clock, Some(token_key), args.listen, tls.is_some(), args.max_body_bytes)?;
     let app = leitstand_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let shutdown = handle.clone();
@@ -88,7 +67,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
         tracing::info!("shutting down; letting in-flight requests finish");
         shutdown.graceful_shutdown(Some(Duration::from_secs(30)));
     });
-    tracing::info!(listen = %args.listen, scheme, "serving");
+    tracing::info!(listen = %args.listen, tls = tls.is_some(), "serving");
     match tls {
         Some((cert, key)) => {
             let _ = rustls::crypto::ring::default_provider().install_default();
@@ -117,6 +96,34 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
     }
     store.close().await;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Builds the application state for a server listening on `listen`.
+pub fn app_state(
+    store: Arc<leitstand_store::Store>,
+    clock: Arc<dyn Clock>,
+    token_key: Option<keys::LocalKey>,
+    listen: SocketAddr,
+    tls: bool,
+    max_body_bytes: usize,
+) -> anyhow::Result<AppState> {
+    let port = listen.port();
+    let scheme = if tls { "https" } else { "http" };
+    let mut audiences = vec![
+        format!("{scheme}://{listen}/"),
+        format!("{scheme}://localhost:{port}/"),
+        format!("{scheme}://127.0.0.1:{port}/"),
+        leitstand_api::auth::GENERIC_AUDIENCE.to_owned(),
+    ];
+    audiences.dedup();
+    Ok(AppState {
+        store,
+        clock,
+        config: Arc::new(Config { listen: listen.to_string(), tls, audiences, max_body_bytes }),
+        token_key: token_key.map(Arc::new),
+        token_keys: Arc::new(leitstand_api::auth::KeyCache::default()),
+        metrics: Arc::new(leitstand_api::metrics::Metrics::new()?),
+    })
 }
 
 async fn wait_for_signal() {

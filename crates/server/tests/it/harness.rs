@@ -138,6 +138,27 @@ impl Server {
         peer
     }
 
+    /// Starts a new server process on the same data directory and database after
+    /// [`Server::kill`] (or kills this one first), and signs in again as the same principal.
+    pub async fn restart(&mut self) {
+        self.kill();
+        let mut fresh = Server::spawn(
+            self.data.clone(),
+            self.database_url.clone(),
+            self._dir.take(),
+        )
+        .await;
+        fresh.token = fresh
+            .sign_in(&self.tenant, &self.app_id, &self.secret)
+            .await
+            .expect("sign in after the restart");
+        self.child = fresh.child.take();
+        self._dir = fresh._dir.take();
+        self.url = std::mem::take(&mut fresh.url);
+        self.client = fresh.client.clone();
+        self.token = std::mem::take(&mut fresh.token);
+    }
+
     async fn spawn(
         data: PathBuf,
         database_url: Option<String>,

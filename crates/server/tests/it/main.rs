@@ -3,6 +3,14 @@
 //!
 //! One test binary for all of them, as STYLE.md asks.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test panics on failure"
+)]
+
+mod durability;
 mod errors;
 mod harness;
 mod hierarchy;
