@@ -90,11 +90,18 @@ pub fn issue_token(
         .map_err(|e| ApiError::internal("sign a token", &e))
 }
 
-/// Public token-verification keys, by key id, fetched from the store on first use.
+/// Public token-verification keys, by key id, fetched from the store on first use; tokens
+/// whose signature was verified, so a token's Ed25519 check runs once, not per request; and
+/// principals as of a tenant version.
 #[derive(Default)]
 pub struct KeyCache {
     keys: RwLock<HashMap<String, DecodingKey>>,
+    verified: RwLock<HashMap<String, Claims>>,
+    principals: RwLock<HashMap<(String, String), (i64, Principal)>>,
 }
+
+/// Most verified tokens kept; the cache starts over when full.
+const MAX_VERIFIED_TOKENS: usize = 100_000;
 
 impl KeyCache {
     async fn get(&self, store: &Store, kid: &str) -> Result<Option<DecodingKey>, ApiError> {
@@ -115,6 +122,52 @@ impl KeyCache {
         }
         Ok(Some(key))
     }
+
+    fn verified(&self, token: &str) -> Option<Claims> {
+        self.verified
+            .read()
+            .ok()
+            .and_then(|v| v.get(token).cloned())
+    }
+
+    fn remember(&self, token: &str, claims: &Claims) {
+        if let Ok(mut verified) = self.verified.write() {
+            if verified.len() >= MAX_VERIFIED_TOKENS {
+                verified.clear();
+            }
+            verified.insert(token.to_owned(), claims.clone());
+        }
+    }
+
+    /// Returns the principal as of tenant `version`, from the cache or the store. Every
+    /// change to a principal is a tenant write, which bumps the version.
+    async fn principal(
+        &self,
+        store: &Store,
+        version: i64,
+        tenant: &str,
+        oid: &str,
+    ) -> Result<Option<Principal>, ApiError> {
+        let key = (tenant.to_owned(), oid.to_owned());
+        if let Some((v, p)) = self
+            .principals
+            .read()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            if v == version {
+                return Ok(Some(p));
+            }
+        }
+        let principal = store.get_principal(tenant, oid).await?;
+        if let (Some(p), Ok(mut map)) = (&principal, self.principals.write()) {
+            if map.len() >= MAX_VERIFIED_TOKENS {
+                map.clear();
+            }
+            map.insert(key, (version, p.clone()));
+        }
+        Ok(principal)
+    }
 }
 
 fn unauthorized(code: ErrorCode, message: &str) -> ApiError {
@@ -125,6 +178,8 @@ fn unauthorized(code: ErrorCode, message: &str) -> ApiError {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub tenant: String,
+    /// The caller's tenant hierarchy, current as of this request.
+    pub snapshot: std::sync::Arc<leitstand_store::Snapshot>,
     pub principal: Principal,
     pub claims: Claims,
 }
@@ -160,9 +215,19 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         })?
         .trim();
     let claims = verify_token(state, token).await?;
+    let snapshot = match state.store.snapshot(&claims.tid).await {
+        Ok(snapshot) => snapshot,
+        Err(leitstand_store::StoreError::TenantNotFound(_)) => {
+            return Err(unauthorized(
+                ErrorCode::InvalidAuthenticationTokenTenant,
+                "the token's tenant does not exist",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let principal = state
-        .store
-        .get_principal(&claims.tid, &claims.oid)
+        .token_keys
+        .principal(&state.store, snapshot.version, &claims.tid, &claims.oid)
         .await?
         .ok_or_else(|| {
             unauthorized(
@@ -174,11 +239,24 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         tenant: claims.tid.clone(),
         principal,
         claims,
+        snapshot,
     })
 }
 
 /// Verifies a token's signature, time window and audience.
 pub async fn verify_token(state: &AppState, token: &str) -> Result<Claims, ApiError> {
+    let claims = match state.token_keys.verified(token) {
+        Some(claims) => claims,
+        None => {
+            let claims = verify_signature(state, token).await?;
+            state.token_keys.remember(token, &claims);
+            claims
+        }
+    };
+    check_claims(state, claims)
+}
+
+async fn verify_signature(state: &AppState, token: &str) -> Result<Claims, ApiError> {
     let bad = |what: &str| {
         unauthorized(
             ErrorCode::InvalidAuthenticationToken,
@@ -205,7 +283,17 @@ pub async fn verify_token(state: &AppState, token: &str) -> Result<Claims, ApiEr
     validation.required_spec_claims.clear();
     let data = jsonwebtoken::decode::<Claims>(token, &key, &validation)
         .map_err(|_| bad("its signature does not verify"))?;
-    let claims = data.claims;
+    Ok(data.claims)
+}
+
+/// Checks a verified token's time window and audience (on every request).
+fn check_claims(state: &AppState, claims: Claims) -> Result<Claims, ApiError> {
+    let bad = |what: &str| {
+        unauthorized(
+            ErrorCode::InvalidAuthenticationToken,
+            &format!("the access token is invalid: {what}"),
+        )
+    };
     let now = state.clock.now().timestamp();
     if claims.exp <= now {
         return Err(unauthorized(

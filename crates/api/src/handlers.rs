@@ -18,18 +18,18 @@ use crate::AppState;
 pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     use Operation::*;
     match &ctx.op {
-        ListTenants => subscriptions::list_tenants(state, ctx).await,
-        ListManagementGroups => mg::list(state, ctx).await,
-        GetManagementGroup(g) => mg::get(state, ctx, g).await,
+        ListTenants => subscriptions::list_tenants(ctx).await,
+        ListManagementGroups => mg::list(ctx).await,
+        GetManagementGroup(g) => mg::get(ctx, g).await,
         PutManagementGroup(g) => mg::put(state, ctx, g).await,
         PatchManagementGroup(g) => mg::patch(state, ctx, g).await,
         DeleteManagementGroup(g) => mg::delete(state, ctx, g).await,
-        GetDescendants(g) => mg::descendants(state, ctx, g).await,
-        PreviewMove(g) => mg::preview_move(state, ctx, g).await,
-        CheckNameAvailability => mg::check_name(state, ctx).await,
-        ManagementGroupOperationResult(id) => mg::operation_result(state, ctx, id).await,
-        ListGroupSubscriptions(g) => mg::list_subscriptions(state, ctx, g).await,
-        GetGroupSubscription(g, s) => mg::get_subscription(state, ctx, g, s).await,
+        GetDescendants(g) => mg::descendants(ctx, g).await,
+        PreviewMove(g) => mg::preview_move(ctx, g).await,
+        CheckNameAvailability => mg::check_name(ctx).await,
+        ManagementGroupOperationResult(id) => mg::operation_result(ctx, id).await,
+        ListGroupSubscriptions(g) => mg::list_subscriptions(ctx, g).await,
+        GetGroupSubscription(g, s) => mg::get_subscription(ctx, g, s).await,
         PutGroupSubscription(g, s) => mg::put_subscription(state, ctx, g, s).await,
         DeleteGroupSubscription(g, s) => mg::delete_subscription(state, ctx, g, s).await,
         ListSettings(g) | GetSettings(g) | PutSettings(g) | PatchSettings(g)

@@ -75,7 +75,13 @@ fn histogram() -> anyhow::Result<Histogram<u64>> {
 }
 
 /// Runs `total` requests (or until `deadline`) from `clients` tasks; `make(i)` builds request i.
-async fn drive<F>(name: &str, clients: usize, total: Option<usize>, duration: Option<Duration>, make: F) -> anyhow::Result<Phase>
+async fn drive<F>(
+    name: &str,
+    clients: usize,
+    total: Option<usize>,
+    duration: Option<Duration>,
+    make: F,
+) -> anyhow::Result<Phase>
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
@@ -105,7 +111,10 @@ where
                         if errors == 0 {
                             let status = response.status();
                             let body = response.text().await.unwrap_or_default();
-                            eprintln!("bench: first error: {status} {}", body.chars().take(300).collect::<String>());
+                            eprintln!(
+                                "bench: first error: {status} {}",
+                                body.chars().take(300).collect::<String>()
+                            );
                         }
                         errors += 1;
                     }
@@ -116,18 +125,29 @@ where
                         errors += 1;
                     }
                 }
-                let micros = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX).max(1);
+                let micros = u64::try_from(t0.elapsed().as_micros())
+                    .unwrap_or(u64::MAX)
+                    .max(1);
                 let _ = hist.record(micros.min(60_000_000));
             }
             anyhow::Ok((count, errors, hist))
         }));
     }
-    let mut phase = Phase { name: name.to_owned(), count: 0, errors: 0, seconds: 0.0, hist: histogram()? };
+    let mut phase = Phase {
+        name: name.to_owned(),
+        count: 0,
+        errors: 0,
+        seconds: 0.0,
+        hist: histogram()?,
+    };
     for task in tasks {
         let (count, errors, hist) = task.await.context("join a load task")??;
         phase.count += count;
         phase.errors += errors;
-        phase.hist.add(&hist).map_err(|e| anyhow!("histogram: {e}"))?;
+        phase
+            .hist
+            .add(&hist)
+            .map_err(|e| anyhow!("histogram: {e}"))?;
     }
     phase.seconds = started.elapsed().as_secs_f64();
     eprintln!(
@@ -150,12 +170,17 @@ async fn sqlite_commit_anchor(dir: &std::path::Path, seconds: f64) -> anyhow::Re
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
         .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
     let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)").execute(&mut conn).await?;
+    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        .execute(&mut conn)
+        .await?;
     let started = Instant::now();
     let mut n = 0u64;
     while started.elapsed().as_secs_f64() < seconds {
         let mut tx = conn.begin().await?;
-        sqlx::query("INSERT INTO t (v) VALUES ($1)").bind("x").execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO t (v) VALUES ($1)")
+            .bind("x")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         n += 1;
     }
@@ -165,7 +190,9 @@ async fn sqlite_commit_anchor(dir: &std::path::Path, seconds: f64) -> anyhow::Re
 /// Single-row commits per second on PostgreSQL from `clients` connections.
 async fn postgres_commit_anchor(url: &str, clients: usize, seconds: f64) -> anyhow::Result<f64> {
     let mut setup = sqlx::PgConnection::connect(url).await?;
-    sqlx::query("CREATE TABLE IF NOT EXISTS anchor_t (id BIGSERIAL PRIMARY KEY, v TEXT NOT NULL)").execute(&mut setup).await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS anchor_t (id BIGSERIAL PRIMARY KEY, v TEXT NOT NULL)")
+        .execute(&mut setup)
+        .await?;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
@@ -175,7 +202,10 @@ async fn postgres_commit_anchor(url: &str, clients: usize, seconds: f64) -> anyh
             let mut n = 0u64;
             while started.elapsed().as_secs_f64() < seconds {
                 let mut tx = conn.begin().await?;
-                sqlx::query("INSERT INTO anchor_t (v) VALUES ($1)").bind("x").execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO anchor_t (v) VALUES ($1)")
+                    .bind("x")
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 n += 1;
             }
@@ -190,7 +220,9 @@ async fn postgres_commit_anchor(url: &str, clients: usize, seconds: f64) -> anyh
 }
 
 async fn listen() -> anyhow::Result<(tokio::net::TcpListener, SocketAddr)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("bind a loopback port")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("bind a loopback port")?;
     let addr = listener.local_addr()?;
     Ok((listener, addr))
 }
@@ -213,21 +245,36 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
     // Anchors.
     let sqlite_rate = sqlite_commit_anchor(dir.path(), 3.0).await?;
     eprintln!("bench: anchor sqlite single-row commits/s (1 client): {sqlite_rate:.0}");
-    report.insert("anchorSqliteCommitsPerSecond".into(), json!(sqlite_rate.round()));
+    report.insert(
+        "anchorSqliteCommitsPerSecond".into(),
+        json!(sqlite_rate.round()),
+    );
     let database_url = match &args.postgres {
         Some(admin) => {
             let name = format!("leitstand_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(admin).await.context("connect to PostgreSQL")?;
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or_else(|| anyhow!("the PostgreSQL URL names no database"))?;
+            let mut conn = sqlx::PgConnection::connect(admin)
+                .await
+                .context("connect to PostgreSQL")?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await?;
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .ok_or_else(|| anyhow!("the PostgreSQL URL names no database"))?;
             let anchor_name = format!("{name}_anchor");
-            sqlx::query(&format!("CREATE DATABASE {anchor_name}")).execute(&mut conn).await?;
+            sqlx::query(&format!("CREATE DATABASE {anchor_name}"))
+                .execute(&mut conn)
+                .await?;
             let anchor_url = format!("{base}/{anchor_name}");
             let one = postgres_commit_anchor(&anchor_url, 1, 3.0).await?;
             let many = postgres_commit_anchor(&anchor_url, 64, 3.0).await?;
             eprintln!("bench: anchor postgres single-row commits/s: {one:.0} (1 client), {many:.0} (64 clients)");
             report.insert("anchorPostgresCommitsPerSecond1".into(), json!(one.round()));
-            report.insert("anchorPostgresCommitsPerSecond64".into(), json!(many.round()));
+            report.insert(
+                "anchorPostgresCommitsPerSecond64".into(),
+                json!(many.round()),
+            );
             report.insert("backend".into(), json!("postgres"));
             format!("{base}/{name}")
         }
@@ -238,20 +285,36 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
     };
     // A bare axum endpoint under the same load generator.
     let (anchor_listener, anchor_addr) = listen().await?;
-    let anchor_app = axum::Router::new().route("/ping", axum::routing::get(|| async { axum::Json(json!({ "ok": true, "name": "ping" })) }));
+    let anchor_app = axum::Router::new().route(
+        "/ping",
+        axum::routing::get(|| async { axum::Json(json!({ "ok": true, "name": "ping" })) }),
+    );
     let anchor_server = tokio::spawn(async move { axum::serve(anchor_listener, anchor_app).await });
     let http = client(args.clients)?;
     let h = http.clone();
-    let axum_phase = drive("anchor: bare axum small JSON GET", args.clients, None, Some(Duration::from_secs(args.read_seconds.min(5))), move |_| {
-        h.get(format!("http://{anchor_addr}/ping"))
-    })
+    let axum_phase = drive(
+        "anchor: bare axum small JSON GET",
+        args.clients,
+        None,
+        Some(Duration::from_secs(args.read_seconds.min(5))),
+        move |_| h.get(format!("http://{anchor_addr}/ping")),
+    )
     .await?;
     anchor_server.abort();
     report.insert("anchorAxum".into(), axum_phase.json());
 
     // The server under test, in this process, plain HTTP on loopback.
     let audit = keys::create(dir.path(), KeyPurpose::Audit, now)?;
-    let store = Arc::new(Store::open(&database_url, AuditSigner { kid: audit.kid.clone(), key: audit.key.clone() }).await?);
+    let store = Arc::new(
+        Store::open(
+            &database_url,
+            AuditSigner {
+                kid: audit.kid.clone(),
+                key: audit.key.clone(),
+            },
+        )
+        .await?,
+    );
     keys::publish(&store, KeyPurpose::Audit, &audit, now).await?;
     let token_key = keys::create(dir.path(), KeyPurpose::Token, now)?;
     keys::publish(&store, KeyPurpose::Token, &token_key, now).await?;
@@ -267,12 +330,32 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
     };
     let mut tx = store.begin_write(&tenant, now).await?;
     tx.insert_principal(&principal).await?;
-    tx.append_event(leitstand_store::EventDraft::new("Microsoft.Directory/principals/write", "/", "bench", "bench")).await?;
+    tx.append_event(leitstand_store::EventDraft::new(
+        "Microsoft.Directory/principals/write",
+        "/",
+        "bench",
+        "bench",
+    ))
+    .await?;
     tx.commit().await?;
-    let token = leitstand_api::auth::issue_token(&token_key, "bench", leitstand_api::auth::GENERIC_AUDIENCE, &principal, chrono::Duration::hours(4), now)
-        .map_err(|e| anyhow!("{}", e.message))?;
+    let token = leitstand_api::auth::issue_token(
+        &token_key,
+        "bench",
+        leitstand_api::auth::GENERIC_AUDIENCE,
+        &principal,
+        chrono::Duration::hours(4),
+        now,
+    )
+    .map_err(|e| anyhow!("{}", e.message))?;
     let (listener, addr) = listen().await?;
-    let state = crate::serve::app_state(store.clone(), clock.clone(), Some(token_key), addr, false, 4 * 1024 * 1024)?;
+    let state = crate::serve::app_state(
+        store.clone(),
+        clock.clone(),
+        Some(token_key),
+        addr,
+        false,
+        4 * 1024 * 1024,
+    )?;
     let app = leitstand_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let base = format!("http://{addr}");
@@ -318,12 +401,30 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
         .await?;
         group_count += phase.count;
         group_errors += phase.errors;
-        group_hist.add(&phase.hist).map_err(|e| anyhow!("histogram: {e}"))?;
+        group_hist
+            .add(&phase.hist)
+            .map_err(|e| anyhow!("histogram: {e}"))?;
     }
-    let groups_phase = Phase { name: "write: management groups".into(), count: group_count, errors: group_errors, seconds: started.elapsed().as_secs_f64(), hist: group_hist };
-    eprintln!("bench: management groups: {} in {:.1} s = {:.0}/s", groups_phase.count, groups_phase.seconds, groups_phase.rate());
+    let groups_phase = Phase {
+        name: "write: management groups".into(),
+        count: group_count,
+        errors: group_errors,
+        seconds: started.elapsed().as_secs_f64(),
+        hist: group_hist,
+    };
+    eprintln!(
+        "bench: management groups: {} in {:.1} s = {:.0}/s",
+        groups_phase.count,
+        groups_phase.seconds,
+        groups_phase.rate()
+    );
     report.insert("writeGroups".into(), groups_phase.json());
-    let leaves: Arc<Vec<String>> = Arc::new(levels.last().map(|l| l.iter().map(|(id, _)| id.clone()).collect()).unwrap_or_default());
+    let leaves: Arc<Vec<String>> = Arc::new(
+        levels
+            .last()
+            .map(|l| l.iter().map(|(id, _)| id.clone()).collect())
+            .unwrap_or_default(),
+    );
 
     // Subscriptions through aliases, spread over the deepest groups.
     let (h, b, a, l) = (http.clone(), base.clone(), auth.clone(), leaves.clone());
@@ -339,21 +440,36 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
 
     // Resources: resource groups in the first subscriptions, then resources in them.
     let snapshot = store.snapshot(&tenant).await?;
-    let mut subs: Vec<String> = snapshot.tree.subscriptions().map(|s| s.id.to_string()).collect();
+    let mut subs: Vec<String> = snapshot
+        .tree
+        .subscriptions()
+        .map(|s| s.id.to_string())
+        .collect();
     subs.sort();
     subs.truncate(10);
     if subs.is_empty() {
-        return Err(anyhow!("no subscription was created; see the first error above"));
+        return Err(anyhow!(
+            "no subscription was created; see the first error above"
+        ));
     }
     let subs = Arc::new(subs);
     let n_rgs = 10 * subs.len();
     let (h, b, a, s) = (http.clone(), base.clone(), auth.clone(), subs.clone());
-    drive("write: resource groups", args.clients, Some(n_rgs), None, move |i| {
-        let sub = &s[i % s.len()];
-        h.put(format!("{b}/subscriptions/{sub}/resourcegroups/rg{}?api-version=2024-03-01", i / s.len()))
+    drive(
+        "write: resource groups",
+        args.clients,
+        Some(n_rgs),
+        None,
+        move |i| {
+            let sub = &s[i % s.len()];
+            h.put(format!(
+                "{b}/subscriptions/{sub}/resourcegroups/rg{}?api-version=2024-03-01",
+                i / s.len()
+            ))
             .header("authorization", &a)
             .json(&json!({ "location": "westeurope" }))
-    })
+        },
+    )
     .await?;
     let resource_path = move |subs: &[String], i: usize| {
         let sub = &subs[i % subs.len()];
@@ -369,7 +485,11 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
     report.insert("writeResources".into(), resources_phase.json());
 
     // Reads.
-    let deep = levels.get(2).and_then(|l| l.first()).map(|(id, _)| id.clone()).unwrap_or(tenant.clone());
+    let deep = levels
+        .get(2)
+        .and_then(|l| l.first())
+        .map(|(id, _)| id.clone())
+        .unwrap_or(tenant.clone());
     let (h, b, a) = (http.clone(), base.clone(), auth.clone());
     let expand_phase = drive(&format!("read: GET {deep} $expand=children&$recurse=true"), args.clients, None, Some(Duration::from_secs(args.read_seconds)), move |_| {
         h.get(format!("{b}/providers/Microsoft.Management/managementGroups/{deep}?api-version=2021-04-01&$expand=children&$recurse=true")).header("authorization", &a)

@@ -58,7 +58,14 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
             tenant
         );
     }
-    let state = app_state(store.clone(), clock, Some(token_key), args.listen, tls.is_some(), args.max_body_bytes)?;
+    let state = app_state(
+        store.clone(),
+        clock,
+        Some(token_key),
+        args.listen,
+        tls.is_some(),
+        args.max_body_bytes,
+    )?;
     let app = leitstand_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let shutdown = handle.clone();
@@ -119,7 +126,12 @@ pub fn app_state(
     Ok(AppState {
         store,
         clock,
-        config: Arc::new(Config { listen: listen.to_string(), tls, audiences, max_body_bytes }),
+        config: Arc::new(Config {
+            listen: listen.to_string(),
+            tls,
+            audiences,
+            max_body_bytes,
+        }),
         token_key: token_key.map(Arc::new),
         token_keys: Arc::new(leitstand_api::auth::KeyCache::default()),
         metrics: Arc::new(leitstand_api::metrics::Metrics::new()?),

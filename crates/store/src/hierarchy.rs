@@ -171,10 +171,7 @@ impl Store {
     ) -> Result<TenantRow, StoreError> {
         let at = format_time(now);
         {
-            let _guard = match self.backend {
-                crate::Backend::Sqlite => Some(self.sqlite_writer.lock().await),
-                crate::Backend::Postgres => None,
-            };
+            let _turn = self.writer_turn(id).await;
             let mut tx = self.pool.begin().await?;
             let exists: Option<String> = sqlx::query_scalar("SELECT id FROM tenants WHERE id = $1")
                 .bind(id)

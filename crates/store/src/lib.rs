@@ -75,12 +75,21 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("bad timestamp `{text}`")))
 }
 
+/// A writer's turn: the database's (SQLite) or the tenant's (PostgreSQL).
+pub(crate) enum WriterGuard<'s> {
+    Database(#[expect(dead_code, reason = "held for its drop")] tokio::sync::MutexGuard<'s, ()>),
+    Tenant(#[expect(dead_code, reason = "held for its drop")] tokio::sync::OwnedMutexGuard<()>),
+}
+
 /// The store: a pool, the cached hierarchies, and the key that signs activity-log heads.
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
     /// SQLite has one writer; queueing writers here is cheaper than its busy-wait.
     sqlite_writer: tokio::sync::Mutex<()>,
+    /// On PostgreSQL, writers of one tenant queue here before they queue on the tenant's row
+    /// lock, so each finds the hierarchy its predecessor published.
+    tenant_writers: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     trees: RwLock<HashMap<String, Arc<Snapshot>>>,
     signer: AuditSigner,
 }
@@ -135,9 +144,28 @@ impl Store {
             pool,
             backend,
             sqlite_writer: tokio::sync::Mutex::new(()),
+            tenant_writers: std::sync::Mutex::new(HashMap::new()),
             trees: RwLock::new(HashMap::new()),
             signer,
         })
+    }
+
+    /// Waits for this process's turn to write `tenant`.
+    pub(crate) async fn writer_turn(&self, tenant: &str) -> WriterGuard<'_> {
+        match self.backend {
+            Backend::Sqlite => WriterGuard::Database(self.sqlite_writer.lock().await),
+            Backend::Postgres => {
+                let lock = match self.tenant_writers.lock() {
+                    Ok(mut map) => map.entry(tenant.to_owned()).or_default().clone(),
+                    Err(poisoned) => poisoned
+                        .into_inner()
+                        .entry(tenant.to_owned())
+                        .or_default()
+                        .clone(),
+                };
+                WriterGuard::Tenant(lock.lock_owned().await)
+            }
+        }
     }
 
     /// Returns the backend this store runs on.

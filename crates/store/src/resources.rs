@@ -126,6 +126,33 @@ impl Store {
         row.as_ref().map(resource_row).transpose()
     }
 
+    /// Returns whether a resource group exists and, if so, the resource `id` in it: one query
+    /// for the hot path of a resource read.
+    pub async fn get_resource_in_group(
+        &self,
+        subscription: &str,
+        resource_group: &str,
+        id: &str,
+    ) -> Result<(bool, Option<ResourceRow>), StoreError> {
+        let row = sqlx::query(
+            "SELECT g.name_key AS group_key, r.id, r.subscription_id, r.type_key, r.name, r.body, r.created_at, r.updated_at \
+             FROM resource_groups g LEFT JOIN resources r ON r.id_key = $3 \
+             WHERE g.subscription_id = $1 AND g.name_key = $2",
+        )
+        .bind(subscription)
+        .bind(resource_group.to_lowercase())
+        .bind(id.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok((false, None));
+        };
+        if get_opt_str(&row, "id")?.is_none() {
+            return Ok((true, None));
+        }
+        Ok((true, Some(resource_row(&row)?)))
+    }
+
     /// Lists a subscription's resources, narrowed by `filter`, by id.
     pub async fn list_resources(
         &self,

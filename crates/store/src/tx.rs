@@ -22,7 +22,7 @@ pub struct AuditSigner {
 pub struct WriteTx<'s> {
     store: &'s Store,
     tx: Transaction<'static, Any>,
-    _sqlite_writer: Option<tokio::sync::MutexGuard<'s, ()>>,
+    _turn: crate::WriterGuard<'s>,
     tenant: String,
     snapshot: Snapshot,
     frontier: Frontier,
@@ -38,10 +38,7 @@ impl Store {
         tenant: &str,
         now: DateTime<Utc>,
     ) -> Result<WriteTx<'_>, StoreError> {
-        let guard = match self.backend {
-            crate::Backend::Sqlite => Some(self.sqlite_writer.lock().await),
-            crate::Backend::Postgres => None,
-        };
+        let guard = self.writer_turn(tenant).await;
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "UPDATE tenants SET version = version + 1 WHERE id = $1 RETURNING version, audit_frontier",
@@ -66,7 +63,7 @@ impl Store {
         Ok(WriteTx {
             store: self,
             tx,
-            _sqlite_writer: guard,
+            _turn: guard,
             tenant: tenant.to_owned(),
             snapshot,
             frontier,

@@ -134,7 +134,7 @@ pub async fn list_subscription(
     ctx: &Ctx,
     sub: &SubscriptionId,
 ) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     let mut filter = parse_filter(ctx.query("$filter"))?;
     filter.subscription_id = Some(sub.to_string());
     let events = state
@@ -151,7 +151,7 @@ pub async fn list_group(
     ctx: &Ctx,
     group: &GroupId,
 ) -> Result<Response, ApiError> {
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+    let snapshot = ctx.caller.snapshot.clone();
     if !snapshot.tree.contains_group(&group.key()) {
         return Err(ApiError::new(
             ErrorCode::NotFound,

@@ -153,8 +153,8 @@ fn expand_of(ctx: &Ctx) -> Result<(Vec<String>, bool), ApiError> {
 }
 
 /// `GET /providers/Microsoft.Management/managementGroups`.
-pub async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+pub async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
+    let snapshot = ctx.caller.snapshot.clone();
     let mut groups: Vec<_> = snapshot.tree.groups().collect();
     groups.sort_by_key(|g| g.id.key());
     let items: Vec<Value> = groups
@@ -172,9 +172,9 @@ pub async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
 }
 
 /// `GET …/managementGroups/{groupId}`.
-pub async fn get(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
+pub async fn get(ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
     let (expand, recurse) = expand_of(ctx)?;
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+    let snapshot = ctx.caller.snapshot.clone();
     if !snapshot.tree.contains_group(&id.key()) {
         return Err(not_found(id));
     }
@@ -360,7 +360,7 @@ pub async fn delete(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Respons
 }
 
 /// `GET /providers/Microsoft.Management/operationResults/{id}`: the status of a deletion.
-pub async fn operation_result(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
+pub async fn operation_result(ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
     let Some(group) = id.strip_prefix("delete-") else {
         return Err(ApiError::new(
             ErrorCode::NotFound,
@@ -369,7 +369,7 @@ pub async fn operation_result(state: &AppState, ctx: &Ctx, id: &str) -> Result<R
     };
     let group =
         GroupId::parse(group).map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))?;
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+    let snapshot = ctx.caller.snapshot.clone();
     let status = if snapshot.tree.contains_group(&group.key()) {
         "Running"
     } else {
@@ -382,8 +382,8 @@ pub async fn operation_result(state: &AppState, ctx: &Ctx, id: &str) -> Result<R
 }
 
 /// `GET …/managementGroups/{groupId}/descendants`.
-pub async fn descendants(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+pub async fn descendants(ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
+    let snapshot = ctx.caller.snapshot.clone();
     let tree = &snapshot.tree;
     let key = id.key();
     if !tree.contains_group(&key) {
@@ -421,14 +421,14 @@ pub async fn descendants(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Re
 }
 
 /// `POST /providers/Microsoft.Management/checkNameAvailability`.
-pub async fn check_name(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn check_name(ctx: &Ctx) -> Result<Response, ApiError> {
     let name = ctx.body.str("name")?.ok_or_else(|| {
         ApiError::new(ErrorCode::InvalidRequestContent, "`name` is required").at("name")
     })?;
     let answer = match GroupId::parse(&name) {
         Err(e) => json!({ "nameAvailable": false, "reason": "Invalid", "message": e.to_string() }),
         Ok(id) => {
-            let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+            let snapshot = ctx.caller.snapshot.clone();
             if snapshot.tree.contains_group(&id.key()) {
                 json!({ "nameAvailable": false, "reason": "AlreadyExists", "message": format!("management group `{id}` already exists") })
             } else {
@@ -460,12 +460,8 @@ fn subscription_under_group(snapshot: &Snapshot, group: &str, sub: &str) -> Valu
 }
 
 /// `GET …/managementGroups/{groupId}/subscriptions`.
-pub async fn list_subscriptions(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &GroupId,
-) -> Result<Response, ApiError> {
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+pub async fn list_subscriptions(ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
+    let snapshot = ctx.caller.snapshot.clone();
     let node = snapshot
         .tree
         .group(&id.key())
@@ -480,12 +476,11 @@ pub async fn list_subscriptions(
 
 /// `GET …/managementGroups/{groupId}/subscriptions/{subscriptionId}`.
 pub async fn get_subscription(
-    state: &AppState,
     ctx: &Ctx,
     id: &GroupId,
     sub: &SubscriptionId,
 ) -> Result<Response, ApiError> {
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+    let snapshot = ctx.caller.snapshot.clone();
     let node = snapshot
         .tree
         .group(&id.key())
@@ -604,7 +599,7 @@ fn render_settings(snapshot: &Snapshot) -> Value {
 /// Hierarchy settings on the root group: list, get, put, patch, delete.
 pub async fn settings(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
     use crate::ops::Operation::*;
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+    let snapshot = ctx.caller.snapshot.clone();
     if id.key() != snapshot.tree.root_key() {
         return Err(ApiError::new(
             ErrorCode::BadRequest,
@@ -692,11 +687,7 @@ pub async fn settings(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Respo
 
 /// `POST …/managementGroups/{newParent}/previewMove` with `{"childId": "<group or subscription id>"}`:
 /// what the child would leave and enter if moved under `newParent`, without moving it.
-pub async fn preview_move(
-    state: &AppState,
-    ctx: &Ctx,
-    new_parent: &GroupId,
-) -> Result<Response, ApiError> {
+pub async fn preview_move(ctx: &Ctx, new_parent: &GroupId) -> Result<Response, ApiError> {
     let child = ctx.body.str("childId")?.ok_or_else(|| {
         ApiError::new(
             ErrorCode::InvalidRequestContent,
@@ -707,7 +698,7 @@ pub async fn preview_move(
     let child = Scope::parse(&child).map_err(|e| {
         ApiError::new(ErrorCode::InvalidRequestContent, e.to_string()).at("childId")
     })?;
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+    let snapshot = ctx.caller.snapshot.clone();
     let tree = &snapshot.tree;
     let parent_key = new_parent.key();
     if !tree.contains_group(&parent_key) {

@@ -58,7 +58,7 @@ pub async fn list_groups(
     ctx: &Ctx,
     sub: &SubscriptionId,
 ) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     let (tag_name, tag_value) = tag_filter(ctx)?;
     let items = state
         .store
@@ -78,7 +78,7 @@ pub async fn get_group(
     sub: &SubscriptionId,
     rg: &ResourceGroupName,
 ) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     let row = state
         .store
         .get_resource_group(sub.as_str(), rg.as_str())
@@ -99,7 +99,7 @@ pub async fn put_group(
     sub: &SubscriptionId,
     rg: &ResourceGroupName,
 ) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     let is_patch = ctx.method == axum::http::Method::PATCH;
     let location = ctx.body.str("location")?;
     let tags = ctx.body.tags("tags")?;
@@ -167,7 +167,7 @@ pub async fn delete_group(
     sub: &SubscriptionId,
     rg: &ResourceGroupName,
 ) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     let target = Target {
         scope: format!("/subscriptions/{sub}/resourceGroups/{rg}"),
         subscription_id: Some(sub.to_string()),
@@ -219,13 +219,16 @@ fn resource_not_found(id: &str) -> ApiError {
 
 /// `GET` a resource by id.
 pub async fn get(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<Response, ApiError> {
-    require_group_of(state, ctx, r).await?;
+    require_subscription(ctx, &r.subscription).await?;
     let id = Scope::Resource(r.clone()).to_string();
-    let row = state
+    let (group_exists, row) = state
         .store
-        .get_resource(&id)
-        .await?
-        .ok_or_else(|| resource_not_found(&id))?;
+        .get_resource_in_group(r.subscription.as_str(), r.resource_group.as_str(), &id)
+        .await?;
+    if !group_exists {
+        return Err(group_not_found(&r.resource_group));
+    }
+    let row = row.ok_or_else(|| resource_not_found(&id))?;
     let status = if ctx.method == axum::http::Method::HEAD {
         StatusCode::NO_CONTENT
     } else {
@@ -236,7 +239,7 @@ pub async fn get(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<Respons
 
 /// Checks that the resource's subscription is the caller's and its resource group exists.
 async fn require_group_of(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<(), ApiError> {
-    require_subscription(state, ctx, &r.subscription).await?;
+    require_subscription(ctx, &r.subscription).await?;
     if state
         .store
         .get_resource_group(r.subscription.as_str(), r.resource_group.as_str())
@@ -250,7 +253,7 @@ async fn require_group_of(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Resul
 
 /// `PUT`/`PATCH` a resource: the one place every resource write passes.
 pub async fn put(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, &r.subscription).await?;
+    require_subscription(ctx, &r.subscription).await?;
     let is_patch = ctx.method == axum::http::Method::PATCH;
     let id = Scope::Resource(r.clone()).to_string();
     ctx.body.tags("tags")?;
@@ -469,7 +472,7 @@ pub async fn list(
     sub: &SubscriptionId,
     rg: Option<&ResourceGroupName>,
 ) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     if let Some(rg) = rg {
         if state
             .store

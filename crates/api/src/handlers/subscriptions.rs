@@ -14,8 +14,8 @@ use crate::write::{run_write, Outcome, Target};
 use crate::AppState;
 
 /// `GET /tenants`.
-pub async fn list_tenants(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+pub async fn list_tenants(ctx: &Ctx) -> Result<Response, ApiError> {
+    let snapshot = ctx.caller.snapshot.clone();
     let t = &snapshot.tenant;
     let items = vec![json!({
         "id": format!("/tenants/{}", t.id), "tenantId": t.id, "tenantCategory": "Home",
@@ -46,11 +46,10 @@ pub fn render_subscription(
 
 /// Returns the subscription if it is in the caller's tenant, else `SubscriptionNotFound`.
 pub async fn require_subscription(
-    state: &AppState,
     ctx: &Ctx,
     sub: &SubscriptionId,
 ) -> Result<SubscriptionNode, ApiError> {
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+    let snapshot = ctx.caller.snapshot.clone();
     snapshot
         .tree
         .subscription(sub.as_str())
@@ -65,7 +64,7 @@ pub async fn require_subscription(
 
 /// `GET /subscriptions`.
 pub async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
-    let snapshot = state.store.snapshot(&ctx.caller.tenant).await?;
+    let snapshot = ctx.caller.snapshot.clone();
     let mut subs: Vec<&SubscriptionNode> = snapshot.tree.subscriptions().collect();
     subs.sort_by(|a, b| a.id.cmp(&b.id));
     let mut items = Vec::with_capacity(subs.len());
@@ -87,7 +86,7 @@ pub async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// `GET /subscriptions/{subscriptionId}`.
 pub async fn get(state: &AppState, ctx: &Ctx, sub: &SubscriptionId) -> Result<Response, ApiError> {
-    let node = require_subscription(state, ctx, sub).await?;
+    let node = require_subscription(ctx, sub).await?;
     let (sub_state, tags) = state
         .store
         .subscription_details(sub.as_str())
@@ -245,7 +244,7 @@ pub async fn list_providers(
     ctx: &Ctx,
     sub: &SubscriptionId,
 ) -> Result<Response, ApiError> {
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     let items = state
         .store
         .list_registrations(sub.as_str())
@@ -264,7 +263,7 @@ pub async fn get_provider(
     ns: &str,
 ) -> Result<Response, ApiError> {
     check_namespace(ns)?;
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     let rendered = match state.store.get_registration(sub.as_str(), ns).await? {
         Some(r) => render_provider(sub, &r.namespace, &r.state),
         None => render_provider(sub, ns, "NotRegistered"),
@@ -280,7 +279,7 @@ pub async fn register_provider(
     ns: &str,
 ) -> Result<Response, ApiError> {
     check_namespace(ns)?;
-    require_subscription(state, ctx, sub).await?;
+    require_subscription(ctx, sub).await?;
     let target = Target {
         scope: format!("/subscriptions/{sub}/providers/{ns}"),
         subscription_id: Some(sub.to_string()),
