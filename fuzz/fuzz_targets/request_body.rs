@@ -24,7 +24,11 @@ const STRING_PATHS: &[&str] = &[
     "managedBy",
 ];
 /// Object properties the handlers read.
-const OBJECT_PATHS: &[&str] = &["properties", "properties.details", "properties.details.parent"];
+const OBJECT_PATHS: &[&str] = &[
+    "properties",
+    "properties.details",
+    "properties.details.parent",
+];
 /// Boolean properties the handlers read.
 const BOOL_PATHS: &[&str] = &["properties.requireAuthorizationForGroupCreation"];
 /// Tag maps the handlers read.
@@ -107,7 +111,9 @@ fuzz_target!(|data: &[u8]| {
 
     for &path in STRING_PATHS {
         let found = checked_get(&body, path);
-        check_typed(path, found, body.str(path), |v| v.as_str().map(str::to_owned));
+        check_typed(path, found, body.str(path), |v| {
+            v.as_str().map(str::to_owned)
+        });
     }
     for &path in BOOL_PATHS {
         let found = checked_get(&body, path);

@@ -46,7 +46,11 @@ fuzz_target!(|data: &[u8]| -> Corpus {
         Err(e) => panic!("canonical form `{canonical}` of `{id}` does not parse: {e}"),
     };
     assert_eq!(reparsed, scope, "`{id}` -> `{canonical}`");
-    assert_eq!(reparsed.to_string(), canonical, "canonical form is not a fixed point");
+    assert_eq!(
+        reparsed.to_string(),
+        canonical,
+        "canonical form is not a fixed point"
+    );
 
     if let Some(subscription) = scope.subscription() {
         let prefix = format!("/subscriptions/{subscription}");

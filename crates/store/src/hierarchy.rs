@@ -139,10 +139,15 @@ impl Store {
     /// Returns the tenant's current hierarchy: the cached one when the tenant's `version` in
     /// the database still matches it, else a fresh load.
     pub async fn snapshot(&self, tenant: &str) -> Result<Arc<Snapshot>, StoreError> {
-        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM tenants WHERE id = $1")
-            .bind(tenant)
-            .fetch_optional(&self.pool)
-            .await?;
+        let version: Option<i64> = match &self.probe {
+            Some(probe) => probe.version(tenant)?,
+            None => {
+                sqlx::query_scalar("SELECT version FROM tenants WHERE id = $1")
+                    .bind(tenant)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
         let version = version.ok_or_else(|| StoreError::TenantNotFound(tenant.to_owned()))?;
         if let Some(cached) = self.cached_snapshot(tenant) {
             if cached.version == version {

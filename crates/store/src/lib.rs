@@ -19,6 +19,7 @@
 mod events;
 mod hierarchy;
 mod principals;
+mod probe;
 mod resources;
 mod tx;
 
@@ -59,6 +60,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("unsupported database url `{0}`: use sqlite:// or postgres://")]
     UnsupportedUrl(String),
 }
@@ -91,6 +94,10 @@ pub struct Store {
     /// lock, so each finds the hierarchy its predecessor published.
     tenant_writers: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     trees: RwLock<HashMap<String, Arc<Snapshot>>>,
+    /// SQLite only: reads tenant versions without a trip through sqlx's worker thread.
+    probe: Option<probe::VersionProbe>,
+    /// Resource reads as of a tenant version (every write of the tenant bumps it).
+    resource_cache: RwLock<HashMap<String, (i64, bool, Option<ResourceRow>)>>,
     signer: AuditSigner,
 }
 
@@ -140,7 +147,13 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
+        let probe = match backend {
+            Backend::Sqlite => Some(probe::VersionProbe::open(url)?),
+            Backend::Postgres => None,
+        };
         Ok(Store {
+            probe,
+            resource_cache: RwLock::new(HashMap::new()),
             pool,
             backend,
             sqlite_writer: tokio::sync::Mutex::new(()),

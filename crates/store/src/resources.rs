@@ -69,6 +69,9 @@ fn resource_row(row: &AnyRow) -> Result<ResourceRow, StoreError> {
     })
 }
 
+/// Most resource reads kept in memory; the cache starts over when full.
+const MAX_CACHED_RESOURCES: usize = 200_000;
+
 const GROUP_COLUMNS: &str =
     "subscription_id, name, location, tags, managed_by, created_at, updated_at";
 const RESOURCE_COLUMNS: &str = "id, subscription_id, type_key, name, body, created_at, updated_at";
@@ -124,6 +127,39 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(resource_row).transpose()
+    }
+
+    /// Like `get_resource_in_group`, answered from memory when the same resource was read at
+    /// the same tenant `version` (every write of the tenant bumps the version, so an entry of
+    /// an older version is never served).
+    pub async fn get_resource_at_version(
+        &self,
+        version: i64,
+        subscription: &str,
+        resource_group: &str,
+        id: &str,
+    ) -> Result<(bool, Option<ResourceRow>), StoreError> {
+        let key = id.to_lowercase();
+        if let Some((v, exists, row)) = self
+            .resource_cache
+            .read()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            if v == version {
+                return Ok((exists, row));
+            }
+        }
+        let (exists, row) = self
+            .get_resource_in_group(subscription, resource_group, id)
+            .await?;
+        if let Ok(mut cache) = self.resource_cache.write() {
+            if cache.len() >= MAX_CACHED_RESOURCES {
+                cache.clear();
+            }
+            cache.insert(key, (version, exists, row.clone()));
+        }
+        Ok((exists, row))
     }
 
     /// Returns whether a resource group exists and, if so, the resource `id` in it: one query

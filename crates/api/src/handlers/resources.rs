@@ -223,7 +223,12 @@ pub async fn get(state: &AppState, ctx: &Ctx, r: &ResourceRef) -> Result<Respons
     let id = Scope::Resource(r.clone()).to_string();
     let (group_exists, row) = state
         .store
-        .get_resource_in_group(r.subscription.as_str(), r.resource_group.as_str(), &id)
+        .get_resource_at_version(
+            ctx.caller.snapshot.version,
+            r.subscription.as_str(),
+            r.resource_group.as_str(),
+            &id,
+        )
         .await?;
     if !group_exists {
         return Err(group_not_found(&r.resource_group));
