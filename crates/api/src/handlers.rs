@@ -20,7 +20,7 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     match &ctx.op {
         ListTenants => subscriptions::list_tenants(ctx).await,
         ListManagementGroups => mg::list(ctx).await,
-        GetManagementGroup(g) => mg::get(ctx, g).await,
+        GetManagementGroup(g) => mg::get(state, ctx, g).await,
         PutManagementGroup(g) => mg::put(state, ctx, g).await,
         PatchManagementGroup(g) => mg::patch(state, ctx, g).await,
         DeleteManagementGroup(g) => mg::delete(state, ctx, g).await,

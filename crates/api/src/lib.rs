@@ -10,6 +10,7 @@
 pub mod arm;
 pub mod auth;
 pub mod body;
+pub mod cache;
 pub mod error;
 pub mod handlers;
 pub mod keys;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub token_key: Option<Arc<keys::LocalKey>>,
     pub token_keys: Arc<auth::KeyCache>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Renderings of hierarchy reads, by tenant version.
+    pub renders: Arc<cache::RenderCache>,
 }
 
 /// Builds the whole application router. Paths are normalized (`//x` is `/x`, as `az`

@@ -135,6 +135,7 @@ pub fn app_state(
         token_key: token_key.map(Arc::new),
         token_keys: Arc::new(leitstand_api::auth::KeyCache::default()),
         metrics: Arc::new(leitstand_api::metrics::Metrics::new()?),
+        renders: Arc::new(leitstand_api::cache::RenderCache::default()),
     })
 }
 

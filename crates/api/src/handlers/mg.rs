@@ -3,7 +3,7 @@
 //! move preview Azure lacks.
 
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use leitstand_core::ids::{check_display_name, GroupId, SubscriptionId};
 use leitstand_core::resource_id::Scope;
 use leitstand_core::tree::TenantTree;
@@ -172,16 +172,36 @@ pub async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
 }
 
 /// `GET …/managementGroups/{groupId}`.
-pub async fn get(ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
+pub async fn get(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
     let (expand, recurse) = expand_of(ctx)?;
     let snapshot = ctx.caller.snapshot.clone();
     if !snapshot.tree.contains_group(&id.key()) {
         return Err(not_found(id));
     }
-    Ok(json(
-        StatusCode::OK,
-        render_group(&snapshot, &id.key(), &expand, recurse),
-    ))
+    // A rendering depends only on the hierarchy at this version: memoize it.
+    let key = format!(
+        "{}|{}|{}|{recurse}",
+        snapshot.tenant.id,
+        id.key(),
+        expand.join(",")
+    );
+    let bytes = match state.renders.get(&key, snapshot.version) {
+        Some(bytes) => bytes,
+        None => {
+            let rendered = render_group(&snapshot, &id.key(), &expand, recurse);
+            let bytes = axum::body::Bytes::from(
+                serde_json::to_vec(&rendered)
+                    .map_err(|e| ApiError::internal("render a management group", &e))?,
+            );
+            state.renders.put(key, snapshot.version, bytes.clone());
+            bytes
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `PUT …/managementGroups/{groupId}`: create, or rename and move.
