@@ -479,7 +479,14 @@ pub async fn token(
     };
     match check_client(&state, &tenant, &client_id, &secret).await {
         Ok(Some(principal)) => {
-            let Some(key) = state.token_key.as_ref() else {
+            let newest = state.config.data_dir.as_deref().and_then(|dir| match crate::keys::newest(dir, crate::keys::KeyPurpose::Token) {
+                Ok(key) => key,
+                Err(e) => {
+                    tracing::warn!(error = %e, "failed to read the token keys; using the key loaded at start");
+                    None
+                }
+            });
+            let Some(key) = newest.as_ref().or(state.token_key.as_deref()) else {
                 return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "this server has no token key");
             };
             let issuer = format!("{base}/{tenant}/v2.0");

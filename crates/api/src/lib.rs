@@ -39,6 +39,9 @@ pub struct Config {
     pub audiences: Vec<String>,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The data directory, where the newest token key is looked up at every token issue
+    /// (so `leitstand key rotate` is in force at once).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// Shared state of every request.

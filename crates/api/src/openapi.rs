@@ -140,4 +140,17 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     }
+
+    /// The committed `docs/openapi.json` is what the code generates; regenerate it with
+    /// `LEITSTAND_UPDATE_OPENAPI=1 cargo test -p leitstand-api openapi`.
+    #[test]
+    fn committed_openapi_document_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+        let generated = serde_json::to_string_pretty(&document()).unwrap() + "\n";
+        if std::env::var("LEITSTAND_UPDATE_OPENAPI").is_ok() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == generated, "docs/openapi.json is stale: run LEITSTAND_UPDATE_OPENAPI=1 cargo test -p leitstand-api openapi");
+    }
 }

@@ -355,6 +355,7 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
         addr,
         false,
         4 * 1024 * 1024,
+        None,
     )?;
     let app = leitstand_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

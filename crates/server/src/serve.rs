@@ -65,6 +65,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
         args.listen,
         tls.is_some(),
         args.max_body_bytes,
+        Some(global.data.clone()),
     )?;
     let app = leitstand_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
@@ -113,6 +114,7 @@ pub fn app_state(
     listen: SocketAddr,
     tls: bool,
     max_body_bytes: usize,
+    data_dir: Option<std::path::PathBuf>,
 ) -> anyhow::Result<AppState> {
     let port = listen.port();
     let scheme = if tls { "https" } else { "http" };
@@ -131,6 +133,7 @@ pub fn app_state(
             tls,
             audiences,
             max_body_bytes,
+            data_dir,
         }),
         token_key: token_key.map(Arc::new),
         token_keys: Arc::new(leitstand_api::auth::KeyCache::default()),

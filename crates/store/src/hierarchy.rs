@@ -139,20 +139,25 @@ impl Store {
     /// Returns the tenant's current hierarchy: the cached one when the tenant's `version` in
     /// the database still matches it, else a fresh load.
     pub async fn snapshot(&self, tenant: &str) -> Result<Arc<Snapshot>, StoreError> {
-        let version: Option<i64> = match &self.probe {
-            Some(probe) => probe.version(tenant)?,
-            None => {
-                sqlx::query_scalar("SELECT version FROM tenants WHERE id = $1")
-                    .bind(tenant)
-                    .fetch_optional(&self.pool)
-                    .await?
-            }
-        };
-        let version = version.ok_or_else(|| StoreError::TenantNotFound(tenant.to_owned()))?;
-        if let Some(cached) = self.cached_snapshot(tenant) {
-            if cached.version == version {
-                return Ok(cached);
-            }
+        let version = self.current_version(tenant).await?;
+        // A cached hierarchy at least as new as the database at the start of this call is
+        // current for this call.
+        if let Some(cached) = self
+            .cached_snapshot(tenant)
+            .filter(|c| c.version >= version)
+        {
+            return Ok(cached);
+        }
+        // Stale: a writer of this process may be publishing right now, or another process
+        // wrote. Take the writers' turn (so one reload runs, not one per request), look again,
+        // and reload only if still stale.
+        let _turn = self.writer_turn(tenant).await;
+        let version = self.current_version(tenant).await?;
+        if let Some(cached) = self
+            .cached_snapshot(tenant)
+            .filter(|c| c.version >= version)
+        {
+            return Ok(cached);
         }
         let mut tx = self.pool.begin().await?;
         if self.backend == crate::Backend::Postgres {
@@ -164,6 +169,20 @@ impl Store {
         tx.commit().await?;
         self.publish_snapshot(tenant, snapshot.clone());
         Ok(snapshot)
+    }
+
+    /// Reads the tenant's version: the per-request freshness check.
+    async fn current_version(&self, tenant: &str) -> Result<i64, StoreError> {
+        let version: Option<i64> = match &self.probe {
+            Some(probe) => probe.version(tenant)?,
+            None => {
+                sqlx::query_scalar("SELECT version FROM tenants WHERE id = $1")
+                    .bind(tenant)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        version.ok_or_else(|| StoreError::TenantNotFound(tenant.to_owned()))
     }
 
     /// Creates a tenant with its root management group ("Tenant Root Group", same id).

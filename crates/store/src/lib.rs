@@ -78,6 +78,9 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("bad timestamp `{text}`")))
 }
 
+/// A resource read as of a tenant version: (version, group exists, the resource).
+type CachedResource = (i64, bool, Option<ResourceRow>);
+
 /// A writer's turn: the database's (SQLite) or the tenant's (PostgreSQL).
 pub(crate) enum WriterGuard<'s> {
     Database(#[expect(dead_code, reason = "held for its drop")] tokio::sync::MutexGuard<'s, ()>),
@@ -97,7 +100,7 @@ pub struct Store {
     /// SQLite only: reads tenant versions without a trip through sqlx's worker thread.
     probe: Option<probe::VersionProbe>,
     /// Resource reads as of a tenant version (every write of the tenant bumps it).
-    resource_cache: RwLock<HashMap<String, (i64, bool, Option<ResourceRow>)>>,
+    resource_cache: RwLock<HashMap<String, CachedResource>>,
     signer: AuditSigner,
 }
 

@@ -174,13 +174,14 @@ pub async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
 /// `GET …/managementGroups/{groupId}`.
 pub async fn get(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
     let (expand, recurse) = expand_of(ctx)?;
+    let child_filter = child_type_filter(ctx.query("$filter"))?;
     let snapshot = ctx.caller.snapshot.clone();
     if !snapshot.tree.contains_group(&id.key()) {
         return Err(not_found(id));
     }
     // A rendering depends only on the hierarchy at this version: memoize it.
     let key = format!(
-        "{}|{}|{}|{recurse}",
+        "{}|{}|{}|{recurse}|{child_filter:?}",
         snapshot.tenant.id,
         id.key(),
         expand.join(",")
@@ -188,7 +189,17 @@ pub async fn get(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, 
     let bytes = match state.renders.get(&key, snapshot.version) {
         Some(bytes) => bytes,
         None => {
-            let rendered = render_group(&snapshot, &id.key(), &expand, recurse);
+            let mut rendered = render_group(&snapshot, &id.key(), &expand, recurse);
+            if let Some((want_subscriptions, equal)) = child_filter {
+                if let Some(children) = rendered
+                    .get_mut("properties")
+                    .and_then(|p| p.get_mut("children"))
+                {
+                    keep_children(children, &|c| {
+                        (c["type"] == "/subscriptions") == (want_subscriptions == equal)
+                    });
+                }
+            }
             let bytes = axum::body::Bytes::from(
                 serde_json::to_vec(&rendered)
                     .map_err(|e| ApiError::internal("render a management group", &e))?,
@@ -202,6 +213,51 @@ pub async fn get(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, 
         bytes,
     )
         .into_response())
+}
+
+/// Parses the `$filter` ARM documents on a group read: `children.childType eq|ne
+/// Subscription|ManagementGroup`; returns (names subscriptions, is `eq`).
+fn child_type_filter(filter: Option<&str>) -> Result<Option<(bool, bool)>, ApiError> {
+    let Some(filter) = filter else {
+        return Ok(None);
+    };
+    let parts: Vec<&str> = filter.split_whitespace().collect();
+    let bad = || {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("the `$filter` `{filter}` is not supported; use `children.childType eq|ne Subscription|ManagementGroup`"),
+        )
+        .at("$filter")
+    };
+    let [field, op, value] = parts.as_slice() else {
+        return Err(bad());
+    };
+    if !field.eq_ignore_ascii_case("children.childType") {
+        return Err(bad());
+    }
+    let equal = match op.to_ascii_lowercase().as_str() {
+        "eq" => true,
+        "ne" => false,
+        _ => return Err(bad()),
+    };
+    let subscriptions = match value.trim_matches('\'').to_ascii_lowercase().as_str() {
+        "subscription" | "/subscriptions" => true,
+        "managementgroup" | "microsoft.management/managementgroups" => false,
+        _ => return Err(bad()),
+    };
+    Ok(Some((subscriptions, equal)))
+}
+
+/// Keeps only the children (at every level) for which `keep` holds.
+fn keep_children(children: &mut Value, keep: &dyn Fn(&Value) -> bool) {
+    if let Value::Array(items) = children {
+        items.retain(|c| keep(c));
+        for item in items.iter_mut() {
+            if let Some(nested) = item.get_mut("children") {
+                keep_children(nested, keep);
+            }
+        }
+    }
 }
 
 /// `PUT …/managementGroups/{groupId}`: create, or rename and move.

@@ -223,3 +223,53 @@ async fn non_admin_tokens_are_refused(backend: Backend) {
     );
 }
 on_both_backends!(non_admin_tokens_are_refused);
+
+async fn expired_tokens_are_refused(backend: Backend) {
+    let server = Server::start(backend).await;
+    let user = server.cli(&[
+        "principal",
+        "create",
+        "--tenant",
+        &server.tenant,
+        "--type",
+        "User",
+        "--name",
+        "brief",
+        "--global-admin",
+    ]);
+    let token = server.cli(&[
+        "token",
+        "issue",
+        "--tenant",
+        &server.tenant,
+        "--principal",
+        user["id"].as_str().unwrap(),
+        "--ttl",
+        "1s",
+    ]);
+    let token = token["accessToken"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_arm_error(
+        &server.call_as(&token, Method::GET, &mg("x"), None).await,
+        401,
+        "ExpiredAuthenticationToken",
+    );
+}
+on_both_backends!(expired_tokens_are_refused);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_server_cleanly() {
+    let mut server = Server::start(Backend::Sqlite).await;
+    let created = server.call(Method::PUT, &mg("kept"), Some(json!({}))).await;
+    assert_eq!(created.0.as_u16(), 200);
+    let status = server.terminate();
+    assert!(
+        status.success(),
+        "the server exited with {status} after SIGTERM"
+    );
+    server.restart().await;
+    assert_eq!(
+        server.call(Method::GET, &mg("kept"), None).await.0.as_u16(),
+        200
+    );
+}

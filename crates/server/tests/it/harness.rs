@@ -327,6 +327,17 @@ impl Server {
             .to_owned()
     }
 
+    /// Stops the server with SIGTERM and returns how it exited.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("a running server");
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success());
+        child.wait().expect("wait for the server")
+    }
+
     /// Stops the server with SIGKILL (no graceful shutdown).
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
