@@ -656,3 +656,31 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn at_most_ten_thousand_groups_per_tenant() {
+        let mut tree = TenantTree::new(GroupId::parse("root").unwrap(), "r".into());
+        // The root counts: 9,999 more groups reach the limit.
+        for n in 1..MAX_GROUPS {
+            let id = GroupId::parse(&format!("g{n}")).unwrap();
+            tree.check_create(&id, "root").unwrap();
+            tree.insert_group(GroupRow {
+                id,
+                display_name: String::new(),
+                parent: None,
+                updated_at: String::new(),
+                updated_by: String::new(),
+            });
+        }
+        assert_eq!(tree.n_groups(), MAX_GROUPS);
+        let err = tree
+            .check_create(&GroupId::parse("one-too-many").unwrap(), "root")
+            .unwrap_err();
+        assert_eq!(err, TreeError::TooManyGroups);
+        assert_eq!(err.code(), ErrorCode::ManagementGroupLimitExceeded);
+    }
+}

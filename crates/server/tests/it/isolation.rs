@@ -63,6 +63,15 @@ async fn tenants_do_not_see_each_other(backend: Backend) {
     // Every family of route: reads and writes on A's objects fail for B.
     let probes: Vec<(Method, String)> = vec![
         (Method::GET, mg(&server.tenant)),
+        (Method::PATCH, mg(&server.tenant)),
+        (Method::GET, format!("/providers/Microsoft.Management/managementGroups/{}/descendants?api-version=2021-04-01", server.tenant)),
+        (Method::GET, format!("/providers/Microsoft.Management/managementGroups/{}/settings/default?api-version=2021-04-01", server.tenant)),
+        (Method::PUT, format!("/providers/Microsoft.Management/managementGroups/{}/settings/default?api-version=2021-04-01", server.tenant)),
+        (Method::GET, format!("/providers/Microsoft.Management/managementGroups/{}/subscriptions?api-version=2021-04-01", server.tenant)),
+        (Method::GET, format!("/providers/Microsoft.Management/managementGroups/{}/subscriptions/{sub}?api-version=2021-04-01", server.tenant)),
+        (Method::DELETE, format!("/providers/Microsoft.Management/managementGroups/{}/subscriptions/{sub}?api-version=2021-04-01", server.tenant)),
+        (Method::POST, format!("/providers/Microsoft.Management/managementGroups/{}/previewMove?api-version=2021-04-01", server.tenant)),
+        (Method::GET, format!("/providers/Microsoft.Management/managementGroups/{}/providers/microsoft.insights/eventtypes/management/values?api-version=2015-04-01", server.tenant)),
         (Method::DELETE, mg(&server.tenant)),
         (Method::GET, format!("/subscriptions/{sub}?api-version=2022-12-01")),
         (Method::GET, format!("/subscriptions/{sub}/resourcegroups?api-version=2024-03-01")),
@@ -75,6 +84,9 @@ async fn tenants_do_not_see_each_other(backend: Backend) {
         (Method::POST, format!("/subscriptions/{sub}/providers/Microsoft.Management/register?api-version=2024-11-01")),
         (Method::GET, format!("/subscriptions/{sub}/providers/microsoft.insights/eventtypes/management/values?api-version=2015-04-01")),
         (Method::PUT, format!("/providers/Microsoft.Management/managementGroups/platform/subscriptions/{sub}?api-version=2021-04-01")),
+        (Method::GET, format!("/subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.Web/sites/s1?api-version=2024-03-01")),
+        (Method::DELETE, format!("/subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.Web/sites/s1?api-version=2024-03-01")),
+        (Method::GET, format!("/subscriptions/{sub}/providers/Microsoft.Web?api-version=2024-11-01")),
     ];
     for (method, path) in probes {
         let got = server

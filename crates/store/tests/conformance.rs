@@ -1,0 +1,215 @@
+//! The store's behaviour, the same on SQLite and PostgreSQL: writes commit with their events
+//! or not at all, the tenant version moves with every write, and a second store on the same
+//! database sees a committed change at once.
+//!
+//! PostgreSQL runs when `LEITSTAND_TEST_DATABASE_URL` is set (`./test.sh` sets it); with
+//! `CI=true` its absence fails the suite.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test panics on failure"
+)]
+
+use chrono::Utc;
+use leitstand_core::ids::GroupId;
+use leitstand_store::{AuditSigner, EventDraft, Store};
+use sqlx::Connection;
+
+async fn database_url(postgres: bool, dir: &std::path::Path) -> Option<String> {
+    if !postgres {
+        return Some(format!("sqlite://{}", dir.join("store.db").display()));
+    }
+    let admin = match std::env::var("LEITSTAND_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("LEITSTAND_TEST_DATABASE_URL must be set in CI")
+        }
+        _ => return None,
+    };
+    let name = format!("leitstand_store_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
+
+fn signer() -> AuditSigner {
+    AuditSigner {
+        kid: "test".into(),
+        key: ed25519_dalek::SigningKey::from_bytes(&[7; 32]),
+    }
+}
+
+async fn open(url: &str) -> Store {
+    let store = Store::open(url, signer()).await.unwrap();
+    store
+        .register_public_key(&leitstand_store::SigningKeyRow {
+            kid: "test".into(),
+            purpose: "audit".into(),
+            public_key: signer().key.verifying_key().to_bytes().to_vec(),
+            created_at: leitstand_store::format_time(Utc::now()),
+        })
+        .await
+        .unwrap();
+    store
+}
+
+fn event(op: &str) -> EventDraft {
+    EventDraft::new(op, "/", "test", "corr")
+}
+
+const TENANT: &str = "11111111-2222-3333-4444-555555555555";
+
+async fn writes_commit_with_their_events_or_not_at_all(postgres: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = database_url(postgres, dir.path()).await else {
+        return;
+    };
+    let store = open(&url).await;
+    store
+        .create_tenant(TENANT, "T", Utc::now(), event("tenant"))
+        .await
+        .unwrap();
+    let v0 = store.snapshot(TENANT).await.unwrap().version;
+    // A committed write: the group, its event, a new version.
+    let mut tx = store.begin_write(TENANT, Utc::now()).await.unwrap();
+    tx.insert_group(&GroupId::parse("kept").unwrap(), "Kept", TENANT, "test")
+        .await
+        .unwrap();
+    tx.append_event(event("write")).await.unwrap();
+    tx.commit().await.unwrap();
+    let snapshot = store.snapshot(TENANT).await.unwrap();
+    assert!(snapshot.tree.contains_group("kept"));
+    assert_eq!(snapshot.version, v0 + 1);
+    // A dropped write: neither the group nor its event, and the cache is not touched.
+    let mut tx = store.begin_write(TENANT, Utc::now()).await.unwrap();
+    tx.insert_group(&GroupId::parse("lost").unwrap(), "Lost", TENANT, "test")
+        .await
+        .unwrap();
+    tx.append_event(event("write")).await.unwrap();
+    assert!(
+        tx.snapshot().tree.contains_group("lost"),
+        "the transaction sees its own change"
+    );
+    drop(tx);
+    let snapshot = store.snapshot(TENANT).await.unwrap();
+    assert!(!snapshot.tree.contains_group("lost"));
+    let events = store
+        .query_events(TENANT, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        events.len(),
+        2,
+        "the tenant's event and the kept write's event"
+    );
+    let report = store.verify_audit(TENANT).await.unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    assert_eq!(report.n_events, 2);
+}
+
+async fn a_second_store_sees_committed_changes_at_once(postgres: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = database_url(postgres, dir.path()).await else {
+        return;
+    };
+    let a = open(&url).await;
+    let b = open(&url).await;
+    a.create_tenant(TENANT, "T", Utc::now(), event("tenant"))
+        .await
+        .unwrap();
+    assert!(b
+        .snapshot(TENANT)
+        .await
+        .unwrap()
+        .tree
+        .contains_group(TENANT));
+    for n in 0..10 {
+        let (writer, reader) = if n % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let id = GroupId::parse(&format!("g{n}")).unwrap();
+        let mut tx = writer.begin_write(TENANT, Utc::now()).await.unwrap();
+        tx.insert_group(&id, "G", TENANT, "test").await.unwrap();
+        tx.append_event(event("write")).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            reader
+                .snapshot(TENANT)
+                .await
+                .unwrap()
+                .tree
+                .contains_group(&id.key()),
+            "write {n} not seen by the other store"
+        );
+    }
+    assert!(a.verify_audit(TENANT).await.unwrap().failure.is_none());
+}
+
+async fn tampering_is_found_and_named(postgres: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = database_url(postgres, dir.path()).await else {
+        return;
+    };
+    let store = open(&url).await;
+    store
+        .create_tenant(TENANT, "T", Utc::now(), event("tenant"))
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        let mut tx = store.begin_write(TENANT, Utc::now()).await.unwrap();
+        tx.append_event(event("write")).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "UPDATE events SET content = REPLACE(content, '\"write\"', '\"delete\"') WHERE seq = 3",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let report = store.verify_audit(TENANT).await.unwrap();
+    assert_eq!(
+        report.failure.as_ref().and_then(|f| f.seq),
+        Some(3),
+        "{:?}",
+        report.failure
+    );
+    sqlx::query("DELETE FROM events WHERE seq = 5")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE events SET content = REPLACE(content, '\"delete\"', '\"write\"') WHERE seq = 3",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let report = store.verify_audit(TENANT).await.unwrap();
+    assert!(
+        report.failure.is_some(),
+        "a removed last event is found against the signed head"
+    );
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(false).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(true).await
+            }
+        }
+    };
+}
+
+on_both!(writes_commit_with_their_events_or_not_at_all);
+on_both!(a_second_store_sees_committed_changes_at_once);
+on_both!(tampering_is_found_and_named);
