@@ -508,6 +508,35 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
     .await?;
     report.insert("readResourceGet".into(), get_phase.json());
     server.abort();
+    // The per-request freshness check alone: read the tenant's version, compare with the
+    // cached hierarchy (one task, no HTTP).
+    let mut check = Phase {
+        name: "freshness check (tenant version, per request)".into(),
+        count: 0,
+        errors: 0,
+        seconds: 0.0,
+        hist: histogram()?,
+    };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(2) {
+        let t0 = Instant::now();
+        store.snapshot(&tenant).await?;
+        let micros = u64::try_from(t0.elapsed().as_nanos() / 1000)
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let _ = check.hist.record(micros);
+        check.count += 1;
+    }
+    check.seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "bench: {:<40} {:>8} ok {:>9.0}/s  p50 {:>7.3} ms  p99 {:>7.3} ms",
+        check.name,
+        check.count,
+        check.rate(),
+        check.hist.value_at_quantile(0.5) as f64 / 1000.0,
+        check.hist.value_at_quantile(0.99) as f64 / 1000.0
+    );
+    report.insert("freshnessCheck".into(), check.json());
     let verify = store.verify_audit(&tenant).await?;
     report.insert("auditEvents".into(), json!(verify.n_events));
     report.insert("auditVerified".into(), json!(verify.failure.is_none()));
