@@ -40,6 +40,13 @@ pub async fn stamp(State(state): State<AppState>, mut request: Request, next: Ne
         .get::<OpLabel>()
         .map(|l| l.0)
         .unwrap_or("other");
+    tracing::debug!(
+        operation = label,
+        status = response.status().as_u16(),
+        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        request_id = %request_id,
+        "request done"
+    );
     state.metrics.observe(
         label,
         response.status().as_u16(),
