@@ -40,6 +40,15 @@ export LEITSTAND_TENANT LEITSTAND_CLIENT_ID LEITSTAND_CLIENT_SECRET LEITSTAND_SU
 export LEITSTAND_RESOURCE_API_VERSION=${LEITSTAND_RESOURCE_API_VERSION:-2024-03-01}
 
 status=0
+# The served OpenAPI document must be valid OpenAPI (openapi-spec-validator).
+"$LEITSTAND_SDK_PYTHON" - "$LEITSTAND_URL/openapi.json" <<'PY' || status=1
+import json, ssl, sys, urllib.request
+from openapi_spec_validator import validate
+context = ssl.create_default_context(cafile=__import__("os").environ["REQUESTS_CA_BUNDLE"])
+document = json.load(urllib.request.urlopen(sys.argv[1], context=context))
+validate(document)
+print(f"ok    /openapi.json is valid OpenAPI {document['openapi']} ({len(document['paths'])} paths)")
+PY
 "$LEITSTAND_SDK_PYTHON" "$HERE/sdk_test.py" || status=1
 "$HERE/az_test.sh" || status=1
 if [[ $status -ne 0 ]]; then

@@ -66,6 +66,12 @@ fn method(name: &str) -> HttpMethod {
     }
 }
 
+fn string_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .build()
+}
+
 /// Builds the OpenAPI document.
 pub fn document() -> OpenApi {
     let mut paths = PathsBuilder::new();
@@ -77,7 +83,8 @@ pub fn document() -> OpenApi {
                 ParameterBuilder::new()
                     .name("api-version")
                     .parameter_in(ParameterIn::Query)
-                    .required(Required::True),
+                    .required(Required::True)
+                    .schema(Some(string_schema())),
             )
             .response("200", ResponseBuilder::new().description("Success."))
             .response(
@@ -92,7 +99,8 @@ pub fn document() -> OpenApi {
                     ParameterBuilder::new()
                         .name(name)
                         .parameter_in(ParameterIn::Path)
-                        .required(Required::True),
+                        .required(Required::True)
+                        .schema(Some(string_schema())),
                 );
             }
         }
