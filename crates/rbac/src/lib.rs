@@ -3,7 +3,7 @@
 //! - [`matching`]: [`action_matches`], Azure's case-insensitive `*` wildcard match of an action pattern against an action.
 //! - [`definition`]: [`RoleDefinition`] and its permission blocks ([`Permission`]), and whether they grant an action.
 //! - [`builtin`]: the 928 Azure built-in role definitions, embedded ([`builtin_roles`], [`builtin_role_by_name`], [`builtin_role_by_id`]).
-//! - [`operations`]: the provider operation catalogue, embedded ([`operations`](fn@operations)), and [`unknown_actions`] for warning about patterns that match no known operation.
+//! - [`operations`](mod@operations): the provider operation catalogue, embedded ([`operations`](fn@operations)), and [`unknown_actions`] for warning about patterns that match no known operation.
 //! - [`error`]: [`EmbeddedDataError`], the one way the embedded data could fail to load.
 //!
 //! The crate is pure: it does no I/O at run time (the data is compiled in from `data/`), spawns no tasks and reads no clock.

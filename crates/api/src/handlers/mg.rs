@@ -8,7 +8,7 @@ use leitstand_core::ids::{check_display_name, GroupId, SubscriptionId};
 use leitstand_core::resource_id::Scope;
 use leitstand_core::tree::TenantTree;
 use leitstand_core::ErrorCode;
-use leitstand_store::{HierarchySettings, Snapshot};
+use leitstand_store::{HierarchySettings, Snapshot, WriteTx};
 use serde_json::{json, Value};
 
 use crate::arm::{json, Ctx};
@@ -262,27 +262,15 @@ fn keep_children(children: &mut Value, keep: &dyn Fn(&Value) -> bool) {
 
 /// `PUT …/managementGroups/{groupId}`: create, or rename and move.
 pub async fn put(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
-    let display_name = ctx.body.str("properties.displayName")?;
-    if let Some(name) = &display_name {
-        check_display_name("display name", name).map_err(|e| {
-            ApiError::new(ErrorCode::InvalidRequestContent, e.to_string())
-                .at("properties.displayName")
-        })?;
-    }
-    let parent = match ctx.body.str("properties.details.parent.id")? {
-        Some(p) if !p.is_empty() => Some(parse_parent(&p, "properties.details.parent.id")?),
-        _ => None,
-    };
+    let display_name = display_name_at(ctx, "properties.displayName")?;
+    let parent = parent_at(ctx, "properties.details.parent.id")?;
     let key = id.key();
     let rendered = run_write(
         state,
         ctx,
         Target::scope(group_id(id.as_str())),
         async |tx| {
-            let caller = ctx.caller.principal.id.clone();
-            let exists = tx.snapshot().tree.group(&key).cloned();
-            let parent_key = parent.as_ref().map(GroupId::key);
-            if let Some(p) = &parent_key {
+            if let Some(p) = &parent {
                 if !tx.snapshot().tree.contains_group(p) {
                     return Err(ApiError::new(
                         ErrorCode::BadRequest,
@@ -291,45 +279,24 @@ pub async fn put(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, 
                     .at("properties.details.parent.id"));
                 }
             }
-            match exists {
-                None => {
-                    let parent_key = parent_key
-                        .unwrap_or_else(|| tx.snapshot().settings.default_group_key.clone());
-                    tx.snapshot().tree.check_create(id, &parent_key)?;
-                    let name = display_name.clone().unwrap_or_else(|| id.to_string());
-                    tx.insert_group(id, &name, &parent_key, &caller).await?;
-                    let after = render_group(tx.snapshot(), &key, &[], false);
-                    Ok(Outcome {
-                        value: after.clone(),
-                        http_status: 200,
-                        before: None,
-                        after: Some(after),
-                    })
-                }
-                Some(node) => {
-                    let before = render_group(tx.snapshot(), &key, &[], false);
-                    let moving = parent_key.filter(|p| Some(p) != node.parent.as_ref());
-                    if key == tx.snapshot().tree.root_key() && moving.is_some() {
-                        return Err(leitstand_core::tree::TreeError::RootImmutable(
-                            node.id.to_string(),
-                        )
-                        .into());
-                    }
-                    if let Some(p) = &moving {
-                        tx.snapshot().tree.check_move(&key, p)?;
-                    }
-                    let name = display_name.clone().unwrap_or(node.display_name.clone());
-                    tx.update_group(&key, &name, moving.as_deref(), &caller)
-                        .await?;
-                    let after = render_group(tx.snapshot(), &key, &[], false);
-                    Ok(Outcome {
-                        value: after.clone(),
-                        http_status: 200,
-                        before: Some(before),
-                        after: Some(after),
-                    })
-                }
+            if tx.snapshot().tree.contains_group(&key) {
+                return rename_or_move(tx, ctx, id, display_name.as_deref(), parent.as_deref())
+                    .await;
             }
+            let parent = parent
+                .clone()
+                .unwrap_or_else(|| tx.snapshot().settings.default_group_key.clone());
+            tx.snapshot().tree.check_create(id, &parent)?;
+            let name = display_name.clone().unwrap_or_else(|| id.to_string());
+            tx.insert_group(id, &name, &parent, &ctx.caller.principal.id)
+                .await?;
+            let after = render_group(tx.snapshot(), &key, &[], false);
+            Ok(Outcome {
+                value: after.clone(),
+                http_status: 200,
+                before: None,
+                after: Some(after),
+            })
         },
     )
     .await?;
@@ -338,56 +305,67 @@ pub async fn put(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, 
 
 /// `PATCH …/managementGroups/{groupId}`: `displayName` and/or `parentGroupId`.
 pub async fn patch(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
-    let display_name = ctx.body.str("displayName")?;
-    if let Some(name) = &display_name {
-        check_display_name("display name", name).map_err(|e| {
-            ApiError::new(ErrorCode::InvalidRequestContent, e.to_string()).at("displayName")
-        })?;
-    }
-    let parent = match ctx.body.str("parentGroupId")? {
-        Some(p) if !p.is_empty() => Some(parse_parent(&p, "parentGroupId")?),
-        _ => None,
-    };
-    let key = id.key();
+    let display_name = display_name_at(ctx, "displayName")?;
+    let parent = parent_at(ctx, "parentGroupId")?;
     let rendered = run_write(
         state,
         ctx,
         Target::scope(group_id(id.as_str())),
-        async |tx| {
-            let node = tx
-                .snapshot()
-                .tree
-                .group(&key)
-                .cloned()
-                .ok_or_else(|| not_found(id))?;
-            let before = render_group(tx.snapshot(), &key, &[], false);
-            let parent_key = parent
-                .as_ref()
-                .map(GroupId::key)
-                .filter(|p| Some(p) != node.parent.as_ref());
-            if let Some(p) = &parent_key {
-                if key == tx.snapshot().tree.root_key() {
-                    return Err(leitstand_core::tree::TreeError::RootImmutable(
-                        node.id.to_string(),
-                    )
-                    .into());
-                }
-                tx.snapshot().tree.check_move(&key, p)?;
-            }
-            let name = display_name.clone().unwrap_or(node.display_name.clone());
-            tx.update_group(&key, &name, parent_key.as_deref(), &ctx.caller.principal.id)
-                .await?;
-            let after = render_group(tx.snapshot(), &key, &[], false);
-            Ok(Outcome {
-                value: after.clone(),
-                http_status: 200,
-                before: Some(before),
-                after: Some(after),
-            })
-        },
+        async |tx| rename_or_move(tx, ctx, id, display_name.as_deref(), parent.as_deref()).await,
     )
     .await?;
     Ok(json(StatusCode::OK, rendered))
+}
+
+/// Reads and checks an optional display name at a JSON path.
+fn display_name_at(ctx: &Ctx, path: &str) -> Result<Option<String>, ApiError> {
+    let name = ctx.body.str(path)?;
+    if let Some(name) = &name {
+        check_display_name("display name", name)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidRequestContent, e.to_string()).at(path))?;
+    }
+    Ok(name)
+}
+
+/// Reads an optional parent group reference at a JSON path; returns the parent's key.
+fn parent_at(ctx: &Ctx, path: &str) -> Result<Option<String>, ApiError> {
+    match ctx.body.str(path)? {
+        Some(p) if !p.is_empty() => Ok(Some(parse_parent(&p, path)?.key())),
+        _ => Ok(None),
+    }
+}
+
+/// Renames and/or moves an existing group (a PUT on an existing group, or a PATCH).
+async fn rename_or_move(
+    tx: &mut WriteTx<'_>,
+    ctx: &Ctx,
+    id: &GroupId,
+    display_name: Option<&str>,
+    parent: Option<&str>,
+) -> Result<Outcome<Value>, ApiError> {
+    let key = id.key();
+    let node = tx
+        .snapshot()
+        .tree
+        .group(&key)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
+    let before = render_group(tx.snapshot(), &key, &[], false);
+    let moving = parent.filter(|p| Some(*p) != node.parent.as_deref());
+    if let Some(p) = moving {
+        // Refuses the root, cycles and too deep a subtree.
+        tx.snapshot().tree.check_move(&key, p)?;
+    }
+    let name = display_name.map(str::to_owned).unwrap_or(node.display_name);
+    tx.update_group(&key, &name, moving, &ctx.caller.principal.id)
+        .await?;
+    let after = render_group(tx.snapshot(), &key, &[], false);
+    Ok(Outcome {
+        value: after.clone(),
+        http_status: 200,
+        before: Some(before),
+        after: Some(after),
+    })
 }
 
 /// `DELETE …/managementGroups/{groupId}`: answered 202 with an operation-status URL.
