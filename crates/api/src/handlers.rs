@@ -2,6 +2,7 @@
 //! [`Operation`] to its handler.
 
 pub mod activity;
+pub mod authorization;
 pub mod health;
 pub mod mg;
 pub mod resources;
@@ -56,5 +57,11 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         DeleteResource(r) => resources::delete(state, ctx, r).await,
         ActivityLogSubscription(s) => activity::list_subscription(state, ctx, s).await,
         ActivityLogManagementGroup(g) => activity::list_group(state, ctx, g).await,
+        ListRoleDefinitions(scope) => authorization::list_role_definitions(state, ctx, scope).await,
+        GetRoleDefinition(scope, id) => {
+            authorization::get_role_definition(state, ctx, scope, id).await
+        }
+        ListProviderOperations => authorization::list_provider_operations(ctx),
+        GetProviderOperations(ns) => authorization::get_provider_operations(ns),
     }
 }

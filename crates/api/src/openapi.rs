@@ -53,6 +53,10 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("put", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_CreateOrUpdate", "Creates or replaces a resource."),
     ("patch", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Update", "Updates a resource."),
     ("delete", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Delete", "Deletes a resource and its children."),
+    ("get", "/{scope}/providers/Microsoft.Authorization/roleDefinitions", "RoleDefinitions_List", "Lists role definitions assignable at a scope (`/`, a group, subscription, resource group or resource); `$filter` on roleName and type."),
+    ("get", "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "RoleDefinitions_Get", "Gets a role definition."),
+    ("get", "/providers/Microsoft.Authorization/providerOperations", "ProviderOperationsMetadata_List", "Lists every resource provider's operations."),
+    ("get", "/providers/Microsoft.Authorization/providerOperations/{resourceProviderNamespace}", "ProviderOperationsMetadata_Get", "Gets one provider's operations."),
 ];
 
 fn method(name: &str) -> HttpMethod {
@@ -137,7 +141,12 @@ mod tests {
                 .replace("{resourceType}", "sites")
                 .replace("{resourceName}", "s")
                 .replace("{aliasName}", "a")
-                .replace("{operationId}", "delete-g1");
+                .replace("{operationId}", "delete-g1")
+                .replace(
+                    "/{scope}",
+                    "/subscriptions/aaaaaaaa-0000-0000-0000-000000000001",
+                )
+                .replace("{roleDefinitionId}", "acdd72a7-3385-48ef-bd42-f606fba81ae7");
             let method = axum::http::Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
             let op = crate::ops::Operation::parse(&method, &concrete).unwrap();
             assert!(

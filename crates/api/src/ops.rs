@@ -55,6 +55,10 @@ pub enum Operation {
     DeleteResource(ResourceRef),
     ActivityLogSubscription(SubscriptionId),
     ActivityLogManagementGroup(GroupId),
+    ListRoleDefinitions(Scope),
+    GetRoleDefinition(Scope, String),
+    ListProviderOperations,
+    GetProviderOperations(String),
 }
 
 /// Which api-version allow-list applies.
@@ -66,6 +70,7 @@ pub enum ApiFamily {
     Resources,
     Providers,
     ActivityLog,
+    Authorization,
 }
 
 impl ApiFamily {
@@ -78,6 +83,13 @@ impl ApiFamily {
             ApiFamily::Resources => &["2021-04-01", "2022-09-01", "2024-03-01", "2025-04-01"],
             ApiFamily::Providers => &["2021-04-01", "2024-11-01"],
             ApiFamily::ActivityLog => &["2015-04-01"],
+            ApiFamily::Authorization => &[
+                "2018-01-01-preview",
+                "2018-09-01-preview",
+                "2020-04-01-preview",
+                "2022-04-01",
+                "2022-05-01-preview",
+            ],
         }
     }
 
@@ -90,6 +102,7 @@ impl ApiFamily {
             ApiFamily::Resources => "Microsoft.Resources/resourceGroups",
             ApiFamily::Providers => "Microsoft.Resources/providers",
             ApiFamily::ActivityLog => "microsoft.insights/eventtypes",
+            ApiFamily::Authorization => "Microsoft.Authorization/roleDefinitions",
         }
     }
 }
@@ -155,6 +168,12 @@ impl Operation {
             ActivityLogSubscription(_) | ActivityLogManagementGroup(_) => {
                 "Microsoft.Insights/eventtypes/values/read".into()
             }
+            ListRoleDefinitions(_) | GetRoleDefinition(..) => {
+                "Microsoft.Authorization/roleDefinitions/read".into()
+            }
+            ListProviderOperations | GetProviderOperations(_) => {
+                "Microsoft.Authorization/providerOperations/read".into()
+            }
         }
     }
 
@@ -203,6 +222,10 @@ impl Operation {
             | PatchResource(_)
             | DeleteResource(_) => ApiFamily::Resources,
             ActivityLogSubscription(_) | ActivityLogManagementGroup(_) => ApiFamily::ActivityLog,
+            ListRoleDefinitions(_)
+            | GetRoleDefinition(..)
+            | ListProviderOperations
+            | GetProviderOperations(_) => ApiFamily::Authorization,
             _ => ApiFamily::ManagementGroups,
         }
     }
@@ -252,6 +275,10 @@ impl Operation {
             DeleteResource(_) => "Resources_DeleteById",
             ActivityLogSubscription(_) => "ActivityLogs_List",
             ActivityLogManagementGroup(_) => "ActivityLogs_ListManagementGroup",
+            ListRoleDefinitions(_) => "RoleDefinitions_List",
+            GetRoleDefinition(..) => "RoleDefinitions_Get",
+            ListProviderOperations => "ProviderOperationsMetadata_List",
+            GetProviderOperations(_) => "ProviderOperationsMetadata_Get",
         }
     }
 
@@ -287,6 +314,28 @@ impl Operation {
                     .at("resourceGroupName")
             })
         };
+        // `{scope}/providers/Microsoft.Authorization/…`: any scope, then the authorization part.
+        if let Some(at) = l
+            .windows(2)
+            .rposition(|w| w == ["providers", "microsoft.authorization"])
+        {
+            let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
+            let scope = Scope::parse(&scope_path).map_err(|e| {
+                ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope")
+            })?;
+            let rest = l.get(at + 2..).unwrap_or_default();
+            let name = segs.get(at + 3).map(|s| s.to_string()).unwrap_or_default();
+            let op = match (m, rest) {
+                ("GET", ["roledefinitions"]) => ListRoleDefinitions(scope),
+                ("GET", ["roledefinitions", _]) => GetRoleDefinition(scope, name),
+                ("GET", ["provideroperations"]) if scope == Scope::Root => ListProviderOperations,
+                ("GET", ["provideroperations", _]) if scope == Scope::Root => {
+                    GetProviderOperations(name)
+                }
+                _ => return Ok(None),
+            };
+            return Ok(Some(op));
+        }
         let op = match (m, l.as_slice()) {
             ("GET", ["tenants"]) => ListTenants,
             ("GET", ["providers", "microsoft.management", "managementgroups"]) => {

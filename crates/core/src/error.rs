@@ -34,6 +34,7 @@ pub enum ErrorCode {
     ManagementGroupCycle,
     RootManagementGroupImmutable,
     ResourceGroupNotEmpty,
+    RoleDefinitionDoesNotExist,
     InternalServerError,
     ServiceUnavailable,
 }
@@ -81,6 +82,7 @@ impl ErrorCode {
             ManagementGroupCycle => ("InvalidManagementGroupMove", 400),
             RootManagementGroupImmutable => ("RootManagementGroupImmutable", 400),
             ResourceGroupNotEmpty => ("ResourceGroupNotEmpty", 409),
+            RoleDefinitionDoesNotExist => ("RoleDefinitionDoesNotExist", 404),
             InternalServerError => ("InternalServerError", 500),
             ServiceUnavailable => ("ServiceUnavailable", 503),
         }

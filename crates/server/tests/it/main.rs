@@ -19,3 +19,4 @@ mod isolation;
 mod multi_server;
 mod real_clients;
 mod resources;
+mod roles;
