@@ -61,6 +61,12 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         GetRoleDefinition(scope, id) => {
             authorization::get_role_definition(state, ctx, scope, id).await
         }
+        PutRoleDefinition(scope, id) => {
+            authorization::put_role_definition(state, ctx, scope, id).await
+        }
+        DeleteRoleDefinition(scope, id) => {
+            authorization::delete_role_definition(state, ctx, scope, id).await
+        }
         ListProviderOperations => authorization::list_provider_operations(ctx),
         GetProviderOperations(ns) => authorization::get_provider_operations(ns),
     }

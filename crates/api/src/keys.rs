@@ -75,7 +75,8 @@ pub fn create(
         .chars()
         .take(8)
         .collect();
-    let kid = format!("{}-{}", now.format("%Y%m%d%H%M%S"), suffix);
+    // The time comes first, to the nanosecond, so the newest key sorts last.
+    let kid = format!("{}-{}", now.format("%Y%m%d%H%M%S%9f"), suffix);
     let pem = key
         .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
         .map_err(|e| anyhow::anyhow!("encode key: {e}"))?

@@ -55,6 +55,8 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("delete", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}", "Resources_Delete", "Deletes a resource and its children."),
     ("get", "/{scope}/providers/Microsoft.Authorization/roleDefinitions", "RoleDefinitions_List", "Lists role definitions assignable at a scope (`/`, a group, subscription, resource group or resource); `$filter` on roleName and type."),
     ("get", "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "RoleDefinitions_Get", "Gets a role definition."),
+    ("put", "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "RoleDefinitions_CreateOrUpdate", "Creates or replaces a custom role (assignable scopes must exist; unknown actions are warned about in `properties.warnings`)."),
+    ("delete", "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "RoleDefinitions_Delete", "Deletes a custom role."),
     ("get", "/providers/Microsoft.Authorization/providerOperations", "ProviderOperationsMetadata_List", "Lists every resource provider's operations."),
     ("get", "/providers/Microsoft.Authorization/providerOperations/{resourceProviderNamespace}", "ProviderOperationsMetadata_Get", "Gets one provider's operations."),
 ];

@@ -57,6 +57,8 @@ pub enum Operation {
     ActivityLogManagementGroup(GroupId),
     ListRoleDefinitions(Scope),
     GetRoleDefinition(Scope, String),
+    PutRoleDefinition(Scope, String),
+    DeleteRoleDefinition(Scope, String),
     ListProviderOperations,
     GetProviderOperations(String),
 }
@@ -171,6 +173,8 @@ impl Operation {
             ListRoleDefinitions(_) | GetRoleDefinition(..) => {
                 "Microsoft.Authorization/roleDefinitions/read".into()
             }
+            PutRoleDefinition(..) => "Microsoft.Authorization/roleDefinitions/write".into(),
+            DeleteRoleDefinition(..) => "Microsoft.Authorization/roleDefinitions/delete".into(),
             ListProviderOperations | GetProviderOperations(_) => {
                 "Microsoft.Authorization/providerOperations/read".into()
             }
@@ -198,6 +202,8 @@ impl Operation {
                 | PutResource(_)
                 | PatchResource(_)
                 | DeleteResource(_)
+                | PutRoleDefinition(..)
+                | DeleteRoleDefinition(..)
         )
     }
 
@@ -224,6 +230,8 @@ impl Operation {
             ActivityLogSubscription(_) | ActivityLogManagementGroup(_) => ApiFamily::ActivityLog,
             ListRoleDefinitions(_)
             | GetRoleDefinition(..)
+            | PutRoleDefinition(..)
+            | DeleteRoleDefinition(..)
             | ListProviderOperations
             | GetProviderOperations(_) => ApiFamily::Authorization,
             _ => ApiFamily::ManagementGroups,
@@ -277,6 +285,8 @@ impl Operation {
             ActivityLogManagementGroup(_) => "ActivityLogs_ListManagementGroup",
             ListRoleDefinitions(_) => "RoleDefinitions_List",
             GetRoleDefinition(..) => "RoleDefinitions_Get",
+            PutRoleDefinition(..) => "RoleDefinitions_CreateOrUpdate",
+            DeleteRoleDefinition(..) => "RoleDefinitions_Delete",
             ListProviderOperations => "ProviderOperationsMetadata_List",
             GetProviderOperations(_) => "ProviderOperationsMetadata_Get",
         }
@@ -328,6 +338,8 @@ impl Operation {
             let op = match (m, rest) {
                 ("GET", ["roledefinitions"]) => ListRoleDefinitions(scope),
                 ("GET", ["roledefinitions", _]) => GetRoleDefinition(scope, name),
+                ("PUT", ["roledefinitions", _]) => PutRoleDefinition(scope, name),
+                ("DELETE", ["roledefinitions", _]) => DeleteRoleDefinition(scope, name),
                 ("GET", ["provideroperations"]) if scope == Scope::Root => ListProviderOperations,
                 ("GET", ["provideroperations", _]) if scope == Scope::Root => {
                     GetProviderOperations(name)

@@ -35,6 +35,9 @@ pub enum ErrorCode {
     RootManagementGroupImmutable,
     ResourceGroupNotEmpty,
     RoleDefinitionDoesNotExist,
+    RoleDefinitionWithSameNameExists,
+    RoleDefinitionLimitExceeded,
+    InvalidRoleDefinition,
     InternalServerError,
     ServiceUnavailable,
 }
@@ -83,6 +86,9 @@ impl ErrorCode {
             RootManagementGroupImmutable => ("RootManagementGroupImmutable", 400),
             ResourceGroupNotEmpty => ("ResourceGroupNotEmpty", 409),
             RoleDefinitionDoesNotExist => ("RoleDefinitionDoesNotExist", 404),
+            RoleDefinitionWithSameNameExists => ("RoleDefinitionWithSameNameExists", 409),
+            RoleDefinitionLimitExceeded => ("RoleDefinitionLimitExceeded", 400),
+            InvalidRoleDefinition => ("InvalidRoleDefinition", 400),
             InternalServerError => ("InternalServerError", 500),
             ServiceUnavailable => ("ServiceUnavailable", 503),
         }

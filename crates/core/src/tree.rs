@@ -510,6 +510,54 @@ impl TenantTree {
         self.subscriptions.values()
     }
 
+    /// Returns a scope and every scope above it, nearest first, ending with the tenant root
+    /// (`/`): a resource's parents, its resource group, subscription, the groups above it.
+    /// Scopes not in this tenant's hierarchy get only themselves and `/`.
+    pub fn scope_chain(&self, scope: &crate::resource_id::Scope) -> Vec<crate::resource_id::Scope> {
+        use crate::resource_id::Scope;
+        let mut out = vec![scope.clone()];
+        let mut subscription = None;
+        match scope {
+            Scope::Root => return out,
+            Scope::ManagementGroup(g) => {
+                out.extend(
+                    self.ancestors(&g.key())
+                        .iter()
+                        .filter_map(|k| self.groups.get(k))
+                        .map(|g| Scope::ManagementGroup(g.id.clone())),
+                );
+            }
+            Scope::Subscription(s) => subscription = Some(s.clone()),
+            Scope::ResourceGroup(s, _) => {
+                out.push(Scope::Subscription(s.clone()));
+                subscription = Some(s.clone());
+            }
+            Scope::Resource(r) => {
+                let mut parent = r.parent();
+                while let Some(p) = parent {
+                    parent = p.parent();
+                    out.push(Scope::Resource(p));
+                }
+                out.push(Scope::ResourceGroup(
+                    r.subscription.clone(),
+                    r.resource_group.clone(),
+                ));
+                out.push(Scope::Subscription(r.subscription.clone()));
+                subscription = Some(r.subscription.clone());
+            }
+        }
+        if let Some(s) = subscription {
+            out.extend(
+                self.subscription_ancestors(s.as_str())
+                    .iter()
+                    .filter_map(|k| self.groups.get(k))
+                    .map(|g| Scope::ManagementGroup(g.id.clone())),
+            );
+        }
+        out.push(Scope::Root);
+        out
+    }
+
     /// Tells whether `key` exists.
     pub fn contains_group(&self, key: &str) -> bool {
         self.groups.contains_key(key)
@@ -654,6 +702,55 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod scope_chain_tests {
+    use super::*;
+    use crate::resource_id::Scope;
+
+    #[test]
+    fn a_resource_inherits_from_everything_above_it() {
+        let mut tree = TenantTree::new(GroupId::parse("root").unwrap(), "r".into());
+        let row = |id: &str, parent: &str| GroupRow {
+            id: GroupId::parse(id).unwrap(),
+            display_name: String::new(),
+            parent: Some(parent.into()),
+            updated_at: String::new(),
+            updated_by: String::new(),
+        };
+        tree.insert_group(row("corp", "root"));
+        tree.insert_group(row("prod", "corp"));
+        let sub = SubscriptionId::parse("aaaaaaaa-0000-0000-0000-000000000001").unwrap();
+        tree.place_subscription(SubscriptionRow {
+            id: sub.clone(),
+            display_name: String::new(),
+            kind: SubscriptionKind::Azure,
+            parent: "prod".into(),
+        });
+        let scope = Scope::parse(&format!(
+            "/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Sql/servers/s/databases/d"
+        ))
+        .unwrap();
+        let chain: Vec<String> = tree
+            .scope_chain(&scope)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            chain,
+            vec![
+                format!("/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Sql/servers/s/databases/d"),
+                format!("/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Sql/servers/s"),
+                format!("/subscriptions/{sub}/resourceGroups/rg"),
+                format!("/subscriptions/{sub}"),
+                "/providers/Microsoft.Management/managementGroups/prod".to_owned(),
+                "/providers/Microsoft.Management/managementGroups/corp".to_owned(),
+                "/providers/Microsoft.Management/managementGroups/root".to_owned(),
+                "/".to_owned(),
+            ]
+        );
     }
 }
 

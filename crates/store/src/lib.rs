@@ -21,6 +21,7 @@ mod hierarchy;
 mod principals;
 mod probe;
 mod resources;
+mod roles;
 mod tx;
 
 use std::collections::HashMap;
@@ -36,6 +37,7 @@ pub use events::{EventDraft, EventFilter, EventStatus, StoredEvent, VerifyReport
 pub use hierarchy::{HierarchySettings, Snapshot, TenantRow};
 pub use principals::{Principal, PrincipalKind, SecretRow, SigningKeyRow};
 pub use resources::{ProviderRegistration, ResourceFilter, ResourceGroupRow, ResourceRow};
+pub use roles::CustomRoleRow;
 pub use tx::{AuditSigner, WriteTx};
 
 /// Which database a store runs on.

@@ -2,7 +2,10 @@
 //! built-in roles at any scope, with `$filter` on `roleName` and `type`, and every resource
 //! provider's operations, the namespace role wildcards match against.
 //!
-//! Custom roles, role assignments and access checks come with the RBAC issue.
+//! Custom roles are stored per tenant and checked as the RBAC issue asks: assignable scopes
+//! must exist (unlike Azure), at most one management group among them, no data actions at
+//! management-group scope, at most 5,000 per tenant; actions that match no known operation
+//! are warned about in `properties.warnings`. Role assignments and access checks come next.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -143,15 +146,21 @@ pub async fn list_role_definitions(
 ) -> Result<Response, ApiError> {
     require_scope(state, ctx, scope).await?;
     let (name, kind) = role_filter(ctx)?;
-    let items = leitstand_rbac::builtin_roles()
+    let wanted = |role_name: &str, role_type: RoleType| {
+        name.as_ref()
+            .is_none_or(|n| role_name.eq_ignore_ascii_case(n))
+            && kind.is_none_or(|k| role_type == k)
+    };
+    let mut items: Vec<Value> = leitstand_rbac::builtin_roles()
         .iter()
-        .filter(|r| {
-            name.as_ref()
-                .is_none_or(|n| r.role_name.eq_ignore_ascii_case(n))
-        })
-        .filter(|r| kind.is_none_or(|k| r.role_type == k))
+        .filter(|r| wanted(&r.role_name, r.role_type))
         .map(|r| render(scope, r))
         .collect();
+    for row in state.store.list_custom_roles(&ctx.caller.tenant).await? {
+        if wanted(&row.role_name, RoleType::Custom) && assignable_at(ctx, &row, scope) {
+            items.push(render_custom(scope, &row));
+        }
+    }
     Ok(json(StatusCode::OK, crate::paging::page(ctx, items)))
 }
 
@@ -163,8 +172,11 @@ pub async fn get_role_definition(
     id: &str,
 ) -> Result<Response, ApiError> {
     require_scope(state, ctx, scope).await?;
-    match leitstand_rbac::builtin_role_by_id(id) {
-        Some(role) => Ok(json(StatusCode::OK, render(scope, role))),
+    if let Some(role) = leitstand_rbac::builtin_role_by_id(id) {
+        return Ok(json(StatusCode::OK, render(scope, role)));
+    }
+    match state.store.get_custom_role(&ctx.caller.tenant, id).await? {
+        Some(row) => Ok(json(StatusCode::OK, render_custom(scope, &row))),
         None => Err(ApiError::new(
             ErrorCode::RoleDefinitionDoesNotExist,
             format!("the role definition `{id}` does not exist"),
@@ -217,4 +229,321 @@ pub fn get_provider_operations(namespace: &str) -> Result<Response, ApiError> {
             format!("resource provider `{namespace}` has no known operations"),
         )),
     }
+}
+
+/// Most custom roles per tenant (Azure's limit).
+pub const MAX_CUSTOM_ROLES: i64 = 5000;
+
+fn invalid(path: &str, message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRoleDefinition, message).at(path)
+}
+
+/// Reads an array of strings at `path` (absent or null: empty).
+fn strings_at(value: Option<&Value>, path: &str) -> Result<Vec<String>, ApiError> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.as_str().map(str::to_owned).ok_or_else(|| {
+                    invalid(
+                        &format!("{path}[{i}]"),
+                        format!("`{path}[{i}]` must be a string"),
+                    )
+                })
+            })
+            .collect(),
+        Some(_) => Err(invalid(
+            path,
+            format!("`{path}` must be an array of strings"),
+        )),
+    }
+}
+
+fn field<'a>(object: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    object.get(name).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// Turns a stored custom role into a definition the engine and renderer use.
+fn custom_definition(row: &leitstand_store::CustomRoleRow) -> RoleDefinition {
+    let permissions = row
+        .permissions
+        .as_array()
+        .map(|blocks| {
+            blocks
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|b| leitstand_rbac::Permission {
+                    actions: strings_at(field(b, "actions"), "").unwrap_or_default(),
+                    not_actions: strings_at(field(b, "notActions"), "").unwrap_or_default(),
+                    data_actions: strings_at(field(b, "dataActions"), "").unwrap_or_default(),
+                    not_data_actions: strings_at(field(b, "notDataActions"), "")
+                        .unwrap_or_default(),
+                    condition: None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    RoleDefinition {
+        id: row.id.clone(),
+        role_name: row.role_name.clone(),
+        description: row.description.clone(),
+        role_type: RoleType::Custom,
+        permissions,
+        assignable_scopes: row.assignable_scopes.clone(),
+    }
+}
+
+fn render_custom(scope: &Scope, row: &leitstand_store::CustomRoleRow) -> Value {
+    let mut value = render(scope, &custom_definition(row));
+    value["properties"]["createdOn"] = json!(row.created_at);
+    value["properties"]["updatedOn"] = json!(row.updated_at);
+    value["properties"]["createdBy"] = json!(row.created_by);
+    value["properties"]["updatedBy"] = json!(row.updated_by);
+    value
+}
+
+/// Tells whether a custom role is assignable at `scope` (one of its assignable scopes is the
+/// scope or above it).
+fn assignable_at(ctx: &Ctx, row: &leitstand_store::CustomRoleRow, scope: &Scope) -> bool {
+    let chain: Vec<String> = ctx
+        .caller
+        .snapshot
+        .tree
+        .scope_chain(scope)
+        .iter()
+        .map(|s| s.to_string().to_lowercase())
+        .collect();
+    row.assignable_scopes
+        .iter()
+        .any(|a| chain.contains(&a.to_lowercase()))
+}
+
+/// `PUT {scope}/providers/Microsoft.Authorization/roleDefinitions/{id}`: a custom role.
+pub async fn put_role_definition(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &Scope,
+    id: &str,
+) -> Result<Response, ApiError> {
+    let guid = leitstand_core::ids::parse_guid("role definition id", id)
+        .map_err(|e| {
+            ApiError::new(ErrorCode::InvalidParameter, e.to_string()).at("roleDefinitionId")
+        })?
+        .to_string();
+    if leitstand_rbac::builtin_role_by_id(&guid).is_some() {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("`{guid}` is a built-in role definition, which cannot be changed"),
+        ));
+    }
+    require_scope(state, ctx, scope).await?;
+    let role_name = ctx
+        .body
+        .str("properties.roleName")?
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| invalid("properties.roleName", "`properties.roleName` is required"))?;
+    if role_name.chars().count() > 512 {
+        return Err(invalid(
+            "properties.roleName",
+            "`properties.roleName` is longer than 512 characters",
+        ));
+    }
+    if leitstand_rbac::builtin_role_by_name(&role_name).is_some() {
+        return Err(ApiError::new(
+            ErrorCode::RoleDefinitionWithSameNameExists,
+            format!("a built-in role is already named `{role_name}`"),
+        )
+        .at("properties.roleName"));
+    }
+    let description = ctx.body.str("properties.description")?.unwrap_or_default();
+    if let Some(kind) = ctx.body.str("properties.type")? {
+        if !kind.eq_ignore_ascii_case("CustomRole") {
+            return Err(invalid(
+                "properties.type",
+                format!("`properties.type` must be CustomRole, not `{kind}`"),
+            ));
+        }
+    }
+    // Permission blocks.
+    let blocks = match ctx.body.get("properties.permissions")? {
+        Some(Value::Array(blocks)) if !blocks.is_empty() => blocks.clone(),
+        _ => {
+            return Err(invalid(
+                "properties.permissions",
+                "`properties.permissions` must be a non-empty array of permission blocks",
+            ))
+        }
+    };
+    let mut permissions = Vec::with_capacity(blocks.len());
+    let mut warnings = Vec::new();
+    let mut has_data_actions = false;
+    for (i, block) in blocks.iter().enumerate() {
+        let path = format!("properties.permissions[{i}]");
+        let Some(object) = block.as_object() else {
+            return Err(invalid(&path, format!("`{path}` must be an object")));
+        };
+        let mut parsed = serde_json::Map::new();
+        for (name, is_data) in [
+            ("actions", false),
+            ("notActions", false),
+            ("dataActions", true),
+            ("notDataActions", true),
+        ] {
+            let list = strings_at(field(object, name), &format!("{path}.{name}"))?;
+            if name == "dataActions" && !list.is_empty() {
+                has_data_actions = true;
+            }
+            for unknown in leitstand_rbac::unknown_actions(&list, is_data) {
+                warnings.push(format!(
+                    "`{path}.{name}`: `{unknown}` matches no known {}operation",
+                    if is_data { "data " } else { "" }
+                ));
+            }
+            parsed.insert(name.to_owned(), json!(list));
+        }
+        permissions.push(Value::Object(parsed));
+    }
+    // Assignable scopes: each must exist; at most one management group; no data actions at a group.
+    let raw_scopes = strings_at(
+        ctx.body.get("properties.assignableScopes")?,
+        "properties.assignableScopes",
+    )?;
+    if raw_scopes.is_empty() {
+        return Err(invalid(
+            "properties.assignableScopes",
+            "`properties.assignableScopes` must name at least one scope",
+        ));
+    }
+    let mut scopes = Vec::with_capacity(raw_scopes.len());
+    let mut n_groups = 0;
+    for (i, raw) in raw_scopes.iter().enumerate() {
+        let path = format!("properties.assignableScopes[{i}]");
+        let parsed = Scope::parse(raw).map_err(|e| invalid(&path, e.to_string()))?;
+        match &parsed {
+            Scope::Root => {
+                return Err(invalid(
+                    &path,
+                    "a custom role cannot be assignable at the root scope `/`",
+                ))
+            }
+            Scope::ManagementGroup(_) => n_groups += 1,
+            _ => {}
+        }
+        require_scope(state, ctx, &parsed)
+            .await
+            .map_err(|e| ApiError {
+                target: Some(path.clone()),
+                ..e
+            })?;
+        scopes.push(parsed.to_string());
+    }
+    if n_groups > 1 {
+        return Err(invalid(
+            "properties.assignableScopes",
+            "a custom role may name at most one management group among its assignable scopes",
+        ));
+    }
+    if n_groups == 1 && has_data_actions {
+        return Err(invalid(
+            "properties.assignableScopes",
+            "a custom role with data actions cannot be assignable at management-group scope",
+        ));
+    }
+    let row = leitstand_store::CustomRoleRow {
+        id: guid.clone(),
+        role_name: role_name.clone(),
+        description,
+        permissions: Value::Array(permissions),
+        assignable_scopes: scopes,
+        created_at: String::new(),
+        updated_at: String::new(),
+        created_by: String::new(),
+        updated_by: String::new(),
+    };
+    let target = crate::write::Target::scope(format!(
+        "{}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+        scope_prefix(scope)
+    ));
+    let rendered = crate::write::run_write(state, ctx, target, async |tx| {
+        if let Some(other) = tx.custom_role_named(&role_name).await? {
+            if other.id != guid {
+                return Err(ApiError::new(ErrorCode::RoleDefinitionWithSameNameExists, format!("the custom role `{}` is already named `{role_name}`", other.id))
+                    .at("properties.roleName"));
+            }
+        }
+        let existing = tx.store().get_custom_role(tx.tenant(), &guid).await?;
+        if existing.is_none() && tx.count_custom_roles().await? >= MAX_CUSTOM_ROLES {
+            return Err(ApiError::new(ErrorCode::RoleDefinitionLimitExceeded, format!("the tenant already has {MAX_CUSTOM_ROLES} custom roles, the most a tenant may have")));
+        }
+        tx.upsert_custom_role(&row, &ctx.caller.principal.id).await?;
+        // What was just written (not yet visible outside this transaction).
+        let now = leitstand_store::format_time(tx.now());
+        let caller = ctx.caller.principal.id.clone();
+        let stored = leitstand_store::CustomRoleRow {
+            created_at: existing.as_ref().map(|e| e.created_at.clone()).unwrap_or_else(|| now.clone()),
+            created_by: existing.as_ref().map(|e| e.created_by.clone()).unwrap_or_else(|| caller.clone()),
+            updated_at: now,
+            updated_by: caller,
+            ..row.clone()
+        };
+        let after = render_custom(scope, &stored);
+        Ok(crate::write::Outcome { value: after.clone(), http_status: 201, before: existing.as_ref().map(|r| render_custom(scope, r)), after: Some(after) })
+    })
+    .await?;
+    let mut rendered = rendered;
+    if !warnings.is_empty() {
+        rendered["properties"]["warnings"] = json!(warnings);
+    }
+    Ok(json(StatusCode::CREATED, rendered))
+}
+
+/// `DELETE {scope}/providers/Microsoft.Authorization/roleDefinitions/{id}`.
+pub async fn delete_role_definition(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &Scope,
+    id: &str,
+) -> Result<Response, ApiError> {
+    if leitstand_rbac::builtin_role_by_id(id).is_some() {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("`{id}` is a built-in role definition, which cannot be deleted"),
+        ));
+    }
+    require_scope(state, ctx, scope).await?;
+    let target = crate::write::Target::scope(format!(
+        "{}/providers/Microsoft.Authorization/roleDefinitions/{id}",
+        scope_prefix(scope)
+    ));
+    let deleted = crate::write::run_write(state, ctx, target, async |tx| {
+        let existing = tx.store().get_custom_role(tx.tenant(), id).await?;
+        let Some(existing) = existing else {
+            return Ok(crate::write::Outcome {
+                value: None,
+                http_status: 204,
+                before: None,
+                after: None,
+            });
+        };
+        tx.delete_custom_role(id).await?;
+        let before = render_custom(scope, &existing);
+        Ok(crate::write::Outcome {
+            value: Some(before.clone()),
+            http_status: 200,
+            before: Some(before),
+            after: None,
+        })
+    })
+    .await?;
+    Ok(match deleted {
+        Some(before) => json(StatusCode::OK, before),
+        None => json(StatusCode::NO_CONTENT, Value::Null),
+    })
 }
