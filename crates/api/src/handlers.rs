@@ -2,6 +2,7 @@
 //! [`Operation`] to its handler.
 
 pub mod activity;
+pub mod assignments;
 pub mod authorization;
 pub mod health;
 pub mod mg;
@@ -68,6 +69,10 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
             authorization::delete_role_definition(state, ctx, scope, id).await
         }
         ListProviderOperations => authorization::list_provider_operations(ctx),
+        ListRoleAssignments(scope) => assignments::list(state, ctx, scope).await,
+        GetRoleAssignment(scope, id) => assignments::get(state, ctx, scope, id).await,
+        PutRoleAssignment(scope, id) => assignments::put(state, ctx, scope, id).await,
+        DeleteRoleAssignment(scope, id) => assignments::delete(state, ctx, scope, id).await,
         GetProviderOperations(ns) => authorization::get_provider_operations(ns),
     }
 }

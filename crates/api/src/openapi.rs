@@ -57,6 +57,10 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "RoleDefinitions_Get", "Gets a role definition."),
     ("put", "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "RoleDefinitions_CreateOrUpdate", "Creates or replaces a custom role (assignable scopes must exist; unknown actions are warned about in `properties.warnings`)."),
     ("delete", "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", "RoleDefinitions_Delete", "Deletes a custom role."),
+    ("get", "/{scope}/providers/Microsoft.Authorization/roleAssignments", "RoleAssignments_ListForScope", "Lists role assignments at, above and below a scope; `$filter=atScope()`, `principalId eq '…'`, `assignedTo('…')`."),
+    ("get", "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", "RoleAssignments_Get", "Gets a role assignment (with scope `/`: by name anywhere in the tenant)."),
+    ("put", "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", "RoleAssignments_Create", "Assigns a role to a principal at a scope."),
+    ("delete", "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", "RoleAssignments_Delete", "Removes a role assignment."),
     ("get", "/providers/Microsoft.Authorization/providerOperations", "ProviderOperationsMetadata_List", "Lists every resource provider's operations."),
     ("get", "/providers/Microsoft.Authorization/providerOperations/{resourceProviderNamespace}", "ProviderOperationsMetadata_Get", "Gets one provider's operations."),
 ];
@@ -148,7 +152,11 @@ mod tests {
                     "/{scope}",
                     "/subscriptions/aaaaaaaa-0000-0000-0000-000000000001",
                 )
-                .replace("{roleDefinitionId}", "acdd72a7-3385-48ef-bd42-f606fba81ae7");
+                .replace("{roleDefinitionId}", "acdd72a7-3385-48ef-bd42-f606fba81ae7")
+                .replace(
+                    "{roleAssignmentName}",
+                    "22222222-aaaa-4bbb-8ccc-000000000001",
+                );
             let method = axum::http::Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
             let op = crate::ops::Operation::parse(&method, &concrete).unwrap();
             assert!(

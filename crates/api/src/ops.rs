@@ -61,6 +61,10 @@ pub enum Operation {
     DeleteRoleDefinition(Scope, String),
     ListProviderOperations,
     GetProviderOperations(String),
+    ListRoleAssignments(Scope),
+    GetRoleAssignment(Scope, String),
+    PutRoleAssignment(Scope, String),
+    DeleteRoleAssignment(Scope, String),
 }
 
 /// Which api-version allow-list applies.
@@ -174,6 +178,11 @@ impl Operation {
                 "Microsoft.Authorization/roleDefinitions/read".into()
             }
             PutRoleDefinition(..) => "Microsoft.Authorization/roleDefinitions/write".into(),
+            ListRoleAssignments(_) | GetRoleAssignment(..) => {
+                "Microsoft.Authorization/roleAssignments/read".into()
+            }
+            PutRoleAssignment(..) => "Microsoft.Authorization/roleAssignments/write".into(),
+            DeleteRoleAssignment(..) => "Microsoft.Authorization/roleAssignments/delete".into(),
             DeleteRoleDefinition(..) => "Microsoft.Authorization/roleDefinitions/delete".into(),
             ListProviderOperations | GetProviderOperations(_) => {
                 "Microsoft.Authorization/providerOperations/read".into()
@@ -204,6 +213,8 @@ impl Operation {
                 | DeleteResource(_)
                 | PutRoleDefinition(..)
                 | DeleteRoleDefinition(..)
+                | PutRoleAssignment(..)
+                | DeleteRoleAssignment(..)
         )
     }
 
@@ -232,6 +243,10 @@ impl Operation {
             | GetRoleDefinition(..)
             | PutRoleDefinition(..)
             | DeleteRoleDefinition(..)
+            | ListRoleAssignments(_)
+            | GetRoleAssignment(..)
+            | PutRoleAssignment(..)
+            | DeleteRoleAssignment(..)
             | ListProviderOperations
             | GetProviderOperations(_) => ApiFamily::Authorization,
             _ => ApiFamily::ManagementGroups,
@@ -287,6 +302,10 @@ impl Operation {
             GetRoleDefinition(..) => "RoleDefinitions_Get",
             PutRoleDefinition(..) => "RoleDefinitions_CreateOrUpdate",
             DeleteRoleDefinition(..) => "RoleDefinitions_Delete",
+            ListRoleAssignments(_) => "RoleAssignments_ListForScope",
+            GetRoleAssignment(..) => "RoleAssignments_Get",
+            PutRoleAssignment(..) => "RoleAssignments_Create",
+            DeleteRoleAssignment(..) => "RoleAssignments_Delete",
             ListProviderOperations => "ProviderOperationsMetadata_List",
             GetProviderOperations(_) => "ProviderOperationsMetadata_Get",
         }
@@ -340,6 +359,10 @@ impl Operation {
                 ("GET", ["roledefinitions", _]) => GetRoleDefinition(scope, name),
                 ("PUT", ["roledefinitions", _]) => PutRoleDefinition(scope, name),
                 ("DELETE", ["roledefinitions", _]) => DeleteRoleDefinition(scope, name),
+                ("GET", ["roleassignments"]) => ListRoleAssignments(scope),
+                ("GET", ["roleassignments", _]) => GetRoleAssignment(scope, name),
+                ("PUT", ["roleassignments", _]) => PutRoleAssignment(scope, name),
+                ("DELETE", ["roleassignments", _]) => DeleteRoleAssignment(scope, name),
                 ("GET", ["provideroperations"]) if scope == Scope::Root => ListProviderOperations,
                 ("GET", ["provideroperations", _]) if scope == Scope::Root => {
                     GetProviderOperations(name)

@@ -16,6 +16,7 @@
 //! It does not check ARM's rules (the hierarchy rules live in `leitstand-core`) nor
 //! permissions; callers do that before they write.
 
+mod assignments;
 mod events;
 mod hierarchy;
 mod principals;
@@ -33,6 +34,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
+pub use assignments::RoleAssignmentRow;
 pub use events::{EventDraft, EventFilter, EventStatus, StoredEvent, VerifyReport};
 pub use hierarchy::{HierarchySettings, Snapshot, TenantRow};
 pub use principals::{Principal, PrincipalKind, SecretRow, SigningKeyRow};

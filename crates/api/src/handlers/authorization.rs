@@ -23,7 +23,11 @@ use crate::handlers::subscriptions::require_subscription;
 use crate::AppState;
 
 /// Checks that a scope exists in the caller's tenant.
-async fn require_scope(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<(), ApiError> {
+pub(crate) async fn require_scope(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &Scope,
+) -> Result<(), ApiError> {
     match scope {
         Scope::Root => Ok(()),
         Scope::ManagementGroup(g) => {
@@ -65,7 +69,7 @@ async fn require_scope(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<(),
     }
 }
 
-fn scope_prefix(scope: &Scope) -> String {
+pub(crate) fn scope_prefix(scope: &Scope) -> String {
     match scope {
         Scope::Root | Scope::ManagementGroup(_) => String::new(),
         other => other.to_string(),
@@ -271,7 +275,7 @@ fn field<'a>(object: &'a serde_json::Map<String, Value>, name: &str) -> Option<&
 }
 
 /// Turns a stored custom role into a definition the engine and renderer use.
-fn custom_definition(row: &leitstand_store::CustomRoleRow) -> RoleDefinition {
+pub(crate) fn custom_definition(row: &leitstand_store::CustomRoleRow) -> RoleDefinition {
     let permissions = row
         .permissions
         .as_array()
@@ -532,6 +536,13 @@ pub async fn delete_role_definition(
                 after: None,
             });
         };
+        let n_assignments = tx.count_assignments_of_role(id).await?;
+        if n_assignments > 0 {
+            return Err(ApiError::new(
+                ErrorCode::RoleDefinitionHasAssignments,
+                format!("the custom role `{}` is still assigned {n_assignments} times; delete its role assignments first", existing.role_name),
+            ));
+        }
         tx.delete_custom_role(id).await?;
         let before = render_custom(scope, &existing);
         Ok(crate::write::Outcome {

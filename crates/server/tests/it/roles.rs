@@ -283,3 +283,229 @@ async fn custom_roles_are_checked_and_stored(backend: Backend) {
     );
 }
 on_both_backends!(custom_roles_are_checked_and_stored);
+
+async fn role_assignments_are_checked_listed_and_inherited(backend: Backend) {
+    let server = Server::start(backend).await;
+    let sub = server.subscription("Assign");
+    server
+        .call(
+            Method::PUT,
+            &format!("/subscriptions/{sub}/resourcegroups/rg?api-version=2024-03-01"),
+            Some(json!({ "location": "westeurope" })),
+        )
+        .await;
+    let user = server.cli(&[
+        "principal",
+        "create",
+        "--tenant",
+        &server.tenant,
+        "--type",
+        "User",
+        "--name",
+        "alice",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group = server.cli(&[
+        "principal",
+        "create",
+        "--tenant",
+        &server.tenant,
+        "--type",
+        "Group",
+        "--name",
+        "operators",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.cli(&[
+        "group",
+        "add-member",
+        "--tenant",
+        &server.tenant,
+        "--group",
+        &group,
+        "--member",
+        &user,
+    ]);
+    let at = |scope: &str, name: &str| {
+        format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01")
+    };
+    let body = |principal: &str, role: &str| json!({ "properties": { "roleDefinitionId": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"), "principalId": principal } });
+    let sub_scope = format!("/subscriptions/{sub}");
+    let a1 = "22222222-aaaa-4bbb-8ccc-000000000001";
+    let created = server
+        .call(Method::PUT, &at(&sub_scope, a1), Some(body(&user, READER)))
+        .await;
+    assert_eq!(created.0.as_u16(), 201, "{}", created.1);
+    assert_eq!(created.1["properties"]["scope"], json!(sub_scope));
+    assert_eq!(created.1["properties"]["principalType"], json!("User"));
+    assert_eq!(
+        created.1["properties"]["createdBy"],
+        json!(
+            server
+                .cli(&["principal", "list", "--tenant", &server.tenant])
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["displayName"] == "admin")
+                .unwrap()["id"]
+        )
+    );
+    assert_eq!(
+        server
+            .call(Method::PUT, &at(&sub_scope, a1), Some(body(&user, READER)))
+            .await
+            .0
+            .as_u16(),
+        200,
+        "the same assignment again"
+    );
+    let dup = server
+        .call(
+            Method::PUT,
+            &at(&sub_scope, "22222222-aaaa-4bbb-8ccc-000000000002"),
+            Some(body(&user, READER)),
+        )
+        .await;
+    assert_arm_error(&dup, 409, "RoleAssignmentExists");
+    let group_assignment = server
+        .call(
+            Method::PUT,
+            &at(
+                &format!("{sub_scope}/resourceGroups/rg"),
+                "22222222-aaaa-4bbb-8ccc-000000000003",
+            ),
+            Some(body(&group, "b24988ac-6180-42a0-ab88-20f7382dd24c")),
+        )
+        .await;
+    assert_eq!(group_assignment.0.as_u16(), 201, "{}", group_assignment.1);
+    // Inheritance in the listings.
+    let list = |scope: String, filter: &str| {
+        format!("{scope}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01{filter}")
+    };
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, at_rg) = server
+        .call(
+            Method::GET,
+            &list(
+                format!("{sub_scope}/resourceGroups/rg"),
+                "&$filter=atScope()",
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        names(&at_rg).len(),
+        2,
+        "the subscription's assignment is inherited by the group: {at_rg}"
+    );
+    let (_, at_sub) = server
+        .call(
+            Method::GET,
+            &list(sub_scope.clone(), "&$filter=atScope()"),
+            None,
+        )
+        .await;
+    assert_eq!(names(&at_sub), vec![a1.to_owned()]);
+    let root = format!(
+        "/providers/Microsoft.Management/managementGroups/{}",
+        server.tenant
+    );
+    assert_eq!(
+        names(
+            &server
+                .call(Method::GET, &list(root.clone(), ""), None)
+                .await
+                .1
+        )
+        .len(),
+        2,
+        "below the root group"
+    );
+    assert!(names(
+        &server
+            .call(Method::GET, &list(root, "&$filter=atScope()"), None)
+            .await
+            .1
+    )
+    .is_empty());
+    let (_, assigned) = server
+        .call(
+            Method::GET,
+            &list(sub_scope.clone(), &format!("&$filter=assignedTo('{user}')")),
+            None,
+        )
+        .await;
+    assert_eq!(names(&assigned).len(), 2, "alice's own and her group's");
+    let (_, direct) = server
+        .call(
+            Method::GET,
+            &list(
+                sub_scope.clone(),
+                &format!("&$filter=principalId eq '{user}'"),
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(names(&direct), vec![a1.to_owned()]);
+    // By id, refusals, and deletes.
+    assert_eq!(server.call(Method::GET, &format!("/providers/Microsoft.Authorization/roleAssignments/{a1}?api-version=2022-04-01"), None).await.0.as_u16(), 200);
+    let nobody = server
+        .call(
+            Method::PUT,
+            &at(&sub_scope, "22222222-aaaa-4bbb-8ccc-000000000004"),
+            Some(body("33333333-0000-0000-0000-000000000000", READER)),
+        )
+        .await;
+    assert_arm_error(&nobody, 400, "PrincipalNotFound");
+    let no_role = server
+        .call(
+            Method::PUT,
+            &at(&sub_scope, "22222222-aaaa-4bbb-8ccc-000000000005"),
+            Some(body(&user, "44444444-0000-0000-0000-000000000000")),
+        )
+        .await;
+    assert_arm_error(&no_role, 404, "RoleDefinitionDoesNotExist");
+    let custom = "11111111-aaaa-4bbb-8ccc-0000000000aa";
+    let role = json!({ "properties": { "roleName": "Assigned", "permissions": [{ "actions": ["*/read"] }], "assignableScopes": [sub_scope] } });
+    assert_eq!(server.call(Method::PUT, &format!("{sub_scope}/providers/Microsoft.Authorization/roleDefinitions/{custom}?api-version=2022-04-01"), Some(role)).await.0.as_u16(), 201);
+    let a6 = "22222222-aaaa-4bbb-8ccc-000000000006";
+    assert_eq!(
+        server
+            .call(Method::PUT, &at(&sub_scope, a6), Some(body(&user, custom)))
+            .await
+            .0
+            .as_u16(),
+        201
+    );
+    let in_use = server.call(Method::DELETE, &format!("{sub_scope}/providers/Microsoft.Authorization/roleDefinitions/{custom}?api-version=2022-04-01"), None).await;
+    assert_arm_error(&in_use, 409, "RoleDefinitionHasAssignments");
+    assert_eq!(
+        server
+            .call(Method::DELETE, &at(&sub_scope, a6), None)
+            .await
+            .0
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        server
+            .call(Method::DELETE, &at(&sub_scope, a6), None)
+            .await
+            .0
+            .as_u16(),
+        204
+    );
+    assert_eq!(server.call(Method::DELETE, &format!("{sub_scope}/providers/Microsoft.Authorization/roleDefinitions/{custom}?api-version=2022-04-01"), None).await.0.as_u16(), 200);
+}
+on_both_backends!(role_assignments_are_checked_listed_and_inherited);
