@@ -44,6 +44,7 @@ pub enum ErrorCode {
     RoleAssignmentLimitExceeded,
     RoleDefinitionHasAssignments,
     PrincipalNotFound,
+    MoveBreaksRoleAssignment,
     InternalServerError,
     ServiceUnavailable,
 }
@@ -101,6 +102,7 @@ impl ErrorCode {
             RoleAssignmentLimitExceeded => ("RoleAssignmentLimitExceeded", 400),
             RoleDefinitionHasAssignments => ("RoleDefinitionHasAssignments", 409),
             PrincipalNotFound => ("PrincipalNotFound", 400),
+            MoveBreaksRoleAssignment => ("MoveBreaksRoleAssignment", 400),
             InternalServerError => ("InternalServerError", 500),
             ServiceUnavailable => ("ServiceUnavailable", 503),
         }

@@ -355,6 +355,10 @@ async fn rename_or_move(
     if let Some(p) = moving {
         // Refuses the root, cycles and too deep a subtree.
         tx.snapshot().tree.check_move(&key, p)?;
+        let mut after_move = tx.snapshot().tree.clone();
+        after_move.move_group(&key, p);
+        check_assignments_keep_their_roles(tx, &after_move, &Scope::ManagementGroup(id.clone()))
+            .await?;
     }
     let name = display_name.map(str::to_owned).unwrap_or(node.display_name);
     tx.update_group(&key, &name, moving, &ctx.caller.principal.id)
@@ -366,6 +370,54 @@ async fn rename_or_move(
         before: Some(before),
         after: Some(after),
     })
+}
+
+/// Refuses a move that would cut a role assignment at or below `moved` off from the custom
+/// role it uses: after the move, one of the role's assignable scopes must still be the
+/// assignment's scope or above it.
+async fn check_assignments_keep_their_roles(
+    tx: &mut WriteTx<'_>,
+    after_move: &TenantTree,
+    moved: &Scope,
+) -> Result<(), ApiError> {
+    let moved_key = moved.to_string().to_lowercase();
+    let custom_roles = tx.store().list_custom_roles(tx.tenant()).await?;
+    if custom_roles.is_empty() {
+        return Ok(());
+    }
+    for assignment in tx.role_assignments().await? {
+        let Some(role) = custom_roles
+            .iter()
+            .find(|r| r.id == assignment.role_definition_id)
+        else {
+            continue;
+        };
+        let Ok(scope) = Scope::parse(&assignment.scope) else {
+            continue;
+        };
+        let chain: Vec<String> = after_move
+            .scope_chain(&scope)
+            .iter()
+            .map(|s| s.to_string().to_lowercase())
+            .collect();
+        if !chain.contains(&moved_key) {
+            continue;
+        }
+        if !role
+            .assignable_scopes
+            .iter()
+            .any(|a| chain.contains(&a.to_lowercase()))
+        {
+            return Err(ApiError::new(
+                ErrorCode::MoveBreaksRoleAssignment,
+                format!(
+                    "the move would cut role assignment `{}` at `{}` off from custom role `{}` ({}), whose assignable scopes {:?} would no longer be above it; remove the assignment, or widen the role's assignable scopes, first",
+                    assignment.id, assignment.scope, role.role_name, role.id, role.assignable_scopes
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `DELETE …/managementGroups/{groupId}`: answered 202 with an operation-status URL.
@@ -612,6 +664,15 @@ async fn move_subscription(
         } else {
             key.clone()
         };
+        let mut after_move = tx.snapshot().tree.clone();
+        after_move.place_subscription(leitstand_core::tree::SubscriptionRow {
+            id: node.id.clone(),
+            display_name: node.display_name.clone(),
+            kind: node.kind,
+            parent: new_parent.clone(),
+        });
+        check_assignments_keep_their_roles(tx, &after_move, &Scope::Subscription(sub.clone()))
+            .await?;
         tx.move_subscription(sub.as_str(), &new_parent).await?;
         let after = subscription_under_group(tx.snapshot(), &new_parent, sub.as_str());
         Ok(Outcome {

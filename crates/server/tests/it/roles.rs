@@ -509,3 +509,101 @@ async fn role_assignments_are_checked_listed_and_inherited(backend: Backend) {
     assert_eq!(server.call(Method::DELETE, &format!("{sub_scope}/providers/Microsoft.Authorization/roleDefinitions/{custom}?api-version=2022-04-01"), None).await.0.as_u16(), 200);
 }
 on_both_backends!(role_assignments_are_checked_listed_and_inherited);
+
+/// The management-group page's example: a custom role defined at "Sandbox", assigned on a
+/// subscription below it; moving the subscription to "Corp" would cut the assignment off.
+async fn moves_that_cut_assignments_from_their_custom_role_are_refused(backend: Backend) {
+    let server = Server::start(backend).await;
+    for group in ["Sandbox", "Corp", "Inner"] {
+        let parent = if group == "Inner" {
+            "Sandbox"
+        } else {
+            server.tenant.as_str()
+        };
+        let body = json!({ "properties": { "details": { "parent": { "id": format!("/providers/Microsoft.Management/managementGroups/{parent}") } } } });
+        assert_eq!(
+            server
+                .call(Method::PUT, &crate::harness::mg(group), Some(body))
+                .await
+                .0
+                .as_u16(),
+            200
+        );
+    }
+    let sub = server.subscription("Sandbox sub");
+    let mg_sub = |g: &str| {
+        format!("/providers/Microsoft.Management/managementGroups/{g}/subscriptions/{sub}?api-version=2021-04-01")
+    };
+    assert_eq!(
+        server
+            .call(Method::PUT, &mg_sub("Inner"), None)
+            .await
+            .0
+            .as_u16(),
+        200
+    );
+    let role_id = "11111111-aaaa-4bbb-8ccc-0000000000bb";
+    let role = json!({ "properties": { "roleName": "Sandbox Operator", "permissions": [{ "actions": ["*/read"] }], "assignableScopes": ["/providers/Microsoft.Management/managementGroups/Sandbox"] } });
+    assert_eq!(server.call(Method::PUT, &format!("/providers/Microsoft.Authorization/roleDefinitions/{role_id}?api-version=2022-04-01"), Some(role)).await.0.as_u16(), 201);
+    let user = server.cli(&[
+        "principal",
+        "create",
+        "--tenant",
+        &server.tenant,
+        "--type",
+        "User",
+        "--name",
+        "bob",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let assignment = "22222222-aaaa-4bbb-8ccc-0000000000bb";
+    let body = json!({ "properties": { "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{role_id}"), "principalId": user } });
+    let created = server.call(Method::PUT, &format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/{assignment}?api-version=2022-04-01"), Some(body)).await;
+    assert_eq!(created.0.as_u16(), 201, "{}", created.1);
+    // The subscription may move within Sandbox, not out of it.
+    assert_eq!(
+        server
+            .call(Method::PUT, &mg_sub("Sandbox"), None)
+            .await
+            .0
+            .as_u16(),
+        200
+    );
+    let refused = server.call(Method::PUT, &mg_sub("Corp"), None).await;
+    assert_arm_error(&refused, 400, "MoveBreaksRoleAssignment");
+    let message = refused.1["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(assignment) && message.contains("Sandbox Operator"),
+        "{message}"
+    );
+    // Moving a group that holds it out of Sandbox is refused too.
+    assert_eq!(
+        server
+            .call(Method::PUT, &mg_sub("Inner"), None)
+            .await
+            .0
+            .as_u16(),
+        200
+    );
+    let group_move = server
+        .call(
+            Method::PATCH,
+            &crate::harness::mg("Inner"),
+            Some(json!({ "parentGroupId": "Corp" })),
+        )
+        .await;
+    assert_arm_error(&group_move, 400, "MoveBreaksRoleAssignment");
+    // Without the assignment the move is fine.
+    server.call(Method::DELETE, &format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/{assignment}?api-version=2022-04-01"), None).await;
+    assert_eq!(
+        server
+            .call(Method::PUT, &mg_sub("Corp"), None)
+            .await
+            .0
+            .as_u16(),
+        200
+    );
+}
+on_both_backends!(moves_that_cut_assignments_from_their_custom_role_are_refused);
