@@ -261,4 +261,22 @@ contains "$events" "$MOVE_OP"$'\t'"$MOVE_ID" ||
     fail "activity-log list since $STARTED_AT has no $MOVE_OP event for $MOVE_ID (operations: $(cut -f1 <<<"$events" | sort -u | tr '\n' ' '))"
 ok "activity-log list of $SUB1 shows its move into $G2 ($MOVE_OP)"
 
+# --- roles (when the driver made a user principal) ------------------------------------------
+if [[ -n ${LEITSTAND_USER_ID:-} ]]; then
+    roles=$(az_ok role definition list --name Reader --scope "/subscriptions/$SUB1" --query '[].roleName' -o tsv)
+    same "$roles" Reader || fail "role definition list --name Reader gave: $(oneline "$roles")"
+    ok "role definition list --name Reader finds the built-in role"
+    scope=$(az_ok role assignment create --assignee-object-id "$LEITSTAND_USER_ID" --assignee-principal-type User \
+        --role Reader --scope "/subscriptions/$SUB1" --query scope -o tsv)
+    same "$scope" "/subscriptions/$SUB1" || fail "role assignment create answered scope $scope"
+    ok "role assignment create gives $LEITSTAND_USER_ID Reader on $SUB1"
+    listed=$(az_ok role assignment list --scope "/subscriptions/$SUB1" --query '[].[principalId, roleDefinitionName]' -o tsv)
+    contains "$listed" "$LEITSTAND_USER_ID"$'\t'"Reader" || fail "role assignment list shows: $(oneline "$listed")"
+    ok "role assignment list shows the assignment with its role name"
+    az_ok role assignment delete --assignee "$LEITSTAND_USER_ID" --role Reader --scope "/subscriptions/$SUB1" >/dev/null
+    listed=$(az_ok role assignment list --scope "/subscriptions/$SUB1" --query '[].principalId' -o tsv)
+    contains "$listed" "$LEITSTAND_USER_ID" && fail "role assignment delete left: $(oneline "$listed")"
+    ok "role assignment delete removes it"
+fi
+
 echo "az_test.sh: all checks passed"

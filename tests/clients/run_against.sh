@@ -35,7 +35,8 @@ LEITSTAND_CLIENT_ID=$(field appId <<<"$SP")
 LEITSTAND_CLIENT_SECRET=$(field secret <<<"$SP")
 S1=$(cli subscription create --tenant "$LEITSTAND_TENANT" --display-name sub1 | field subscriptionId)
 S2=$(cli subscription create --tenant "$LEITSTAND_TENANT" --display-name sub2 | field subscriptionId)
-export LEITSTAND_TENANT LEITSTAND_CLIENT_ID LEITSTAND_CLIENT_SECRET LEITSTAND_SUBSCRIPTIONS=$S1,$S2
+LEITSTAND_USER_ID=$(cli principal create --tenant "$LEITSTAND_TENANT" --type User --name carol | field id)
+export LEITSTAND_TENANT LEITSTAND_CLIENT_ID LEITSTAND_CLIENT_SECRET LEITSTAND_SUBSCRIPTIONS=$S1,$S2 LEITSTAND_USER_ID
 # Generic resources: Leitstand accepts only the Microsoft.Resources api-versions.
 export LEITSTAND_RESOURCE_API_VERSION=${LEITSTAND_RESOURCE_API_VERSION:-2024-03-01}
 
