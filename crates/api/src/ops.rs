@@ -62,6 +62,7 @@ pub enum Operation {
     ListProviderOperations,
     GetProviderOperations(String),
     ListRoleAssignments(Scope),
+    ListPermissions(Scope),
     GetRoleAssignment(Scope, String),
     PutRoleAssignment(Scope, String),
     DeleteRoleAssignment(Scope, String),
@@ -181,6 +182,7 @@ impl Operation {
             ListRoleAssignments(_) | GetRoleAssignment(..) => {
                 "Microsoft.Authorization/roleAssignments/read".into()
             }
+            ListPermissions(_) => "Microsoft.Authorization/permissions/read".into(),
             PutRoleAssignment(..) => "Microsoft.Authorization/roleAssignments/write".into(),
             DeleteRoleAssignment(..) => "Microsoft.Authorization/roleAssignments/delete".into(),
             DeleteRoleDefinition(..) => "Microsoft.Authorization/roleDefinitions/delete".into(),
@@ -244,6 +246,7 @@ impl Operation {
             | PutRoleDefinition(..)
             | DeleteRoleDefinition(..)
             | ListRoleAssignments(_)
+            | ListPermissions(_)
             | GetRoleAssignment(..)
             | PutRoleAssignment(..)
             | DeleteRoleAssignment(..)
@@ -303,6 +306,7 @@ impl Operation {
             PutRoleDefinition(..) => "RoleDefinitions_CreateOrUpdate",
             DeleteRoleDefinition(..) => "RoleDefinitions_Delete",
             ListRoleAssignments(_) => "RoleAssignments_ListForScope",
+            ListPermissions(_) => "Permissions_ListForScope",
             GetRoleAssignment(..) => "RoleAssignments_Get",
             PutRoleAssignment(..) => "RoleAssignments_Create",
             DeleteRoleAssignment(..) => "RoleAssignments_Delete",
@@ -360,6 +364,7 @@ impl Operation {
                 ("PUT", ["roledefinitions", _]) => PutRoleDefinition(scope, name),
                 ("DELETE", ["roledefinitions", _]) => DeleteRoleDefinition(scope, name),
                 ("GET", ["roleassignments"]) => ListRoleAssignments(scope),
+                ("GET", ["permissions"]) => ListPermissions(scope),
                 ("GET", ["roleassignments", _]) => GetRoleAssignment(scope, name),
                 ("PUT", ["roleassignments", _]) => PutRoleAssignment(scope, name),
                 ("DELETE", ["roleassignments", _]) => DeleteRoleAssignment(scope, name),

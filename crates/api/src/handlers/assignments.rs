@@ -385,3 +385,77 @@ pub async fn delete(
     .await?;
     Ok(json(StatusCode::OK, render(&found)))
 }
+
+/// Returns the role definition a role-assignment points at: built-in, or a custom role of
+/// the tenant.
+pub async fn role_definition(
+    state: &AppState,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<leitstand_rbac::RoleDefinition>, ApiError> {
+    if let Some(role) = leitstand_rbac::builtin_role_by_id(id) {
+        return Ok(Some(role.clone()));
+    }
+    Ok(state
+        .store
+        .get_custom_role(tenant, id)
+        .await?
+        .as_ref()
+        .map(custom_definition))
+}
+
+/// Returns the assignments that apply to `principal` at `scope`: its own and its groups'
+/// (nested groups too), at the scope or above it.
+pub async fn effective_assignments(
+    state: &AppState,
+    ctx: &Ctx,
+    principal: &str,
+    scope: &Scope,
+) -> Result<Vec<RoleAssignmentRow>, ApiError> {
+    let mut principals = state
+        .store
+        .transitive_groups(&ctx.caller.tenant, principal)
+        .await?;
+    principals.push(principal.to_lowercase());
+    Ok(state
+        .store
+        .list_role_assignments(&ctx.caller.tenant)
+        .await?
+        .into_iter()
+        .filter(|a| principals.contains(&a.principal_id) && at_or_above(ctx, a, scope))
+        .collect())
+}
+
+/// `GET {scope}/providers/Microsoft.Authorization/permissions`: the caller's permission blocks
+/// at a scope, from every role assigned to it or its groups at or above the scope.
+pub async fn permissions(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<Response, ApiError> {
+    require_scope(state, ctx, scope).await?;
+    let mut blocks = Vec::new();
+    for assignment in effective_assignments(state, ctx, &ctx.caller.principal.id, scope).await? {
+        let Some(role) =
+            role_definition(state, &ctx.caller.tenant, &assignment.role_definition_id).await?
+        else {
+            continue;
+        };
+        for p in &role.permissions {
+            let mut block = json!({
+                "actions": p.actions, "notActions": p.not_actions,
+                "dataActions": p.data_actions, "notDataActions": p.not_data_actions,
+            });
+            // A condition on the assignment applies to every block it grants.
+            if let Some(condition) = assignment
+                .condition
+                .as_ref()
+                .or(p.condition.as_ref().map(|c| &c.expression))
+            {
+                block["condition"] = json!(condition);
+                block["conditionVersion"] = json!(assignment
+                    .condition_version
+                    .clone()
+                    .unwrap_or_else(|| "2.0".into()));
+            }
+            blocks.push(block);
+        }
+    }
+    Ok(json(StatusCode::OK, crate::paging::page(ctx, blocks)))
+}

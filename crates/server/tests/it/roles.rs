@@ -607,3 +607,72 @@ async fn moves_that_cut_assignments_from_their_custom_role_are_refused(backend: 
     );
 }
 on_both_backends!(moves_that_cut_assignments_from_their_custom_role_are_refused);
+
+async fn permissions_show_what_the_caller_is_granted(backend: Backend) {
+    let server = Server::start(backend).await;
+    let sub = server.subscription("Perms");
+    server
+        .call(
+            Method::PUT,
+            &format!("/subscriptions/{sub}/resourcegroups/rg?api-version=2024-03-01"),
+            Some(json!({ "location": "westeurope" })),
+        )
+        .await;
+    let permissions = format!("/subscriptions/{sub}/resourcegroups/rg/providers/Microsoft.Authorization/permissions?api-version=2022-04-01");
+    assert_eq!(
+        server.call(Method::GET, &permissions, None).await.1["value"],
+        json!([]),
+        "no assignment, no permission"
+    );
+    let me = server
+        .cli(&["principal", "list", "--tenant", &server.tenant])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["displayName"] == "admin")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group = server.cli(&[
+        "principal",
+        "create",
+        "--tenant",
+        &server.tenant,
+        "--type",
+        "Group",
+        "--name",
+        "ops",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.cli(&[
+        "group",
+        "add-member",
+        "--tenant",
+        &server.tenant,
+        "--group",
+        &group,
+        "--member",
+        &me,
+    ]);
+    let assign = |principal: &str, role: &str, name: &str| {
+        (
+            format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01"),
+            json!({ "properties": { "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{role}"), "principalId": principal } }),
+        )
+    };
+    let (path, body) = assign(&group, READER, "22222222-aaaa-4bbb-8ccc-0000000000cc");
+    assert_eq!(
+        server.call(Method::PUT, &path, Some(body)).await.0.as_u16(),
+        201
+    );
+    let (_, granted) = server.call(Method::GET, &permissions, None).await;
+    assert_eq!(
+        granted["value"],
+        json!([{ "actions": ["*/read"], "notActions": [], "dataActions": [], "notDataActions": [] }]),
+        "inherited from the subscription through the group"
+    );
+}
+on_both_backends!(permissions_show_what_the_caller_is_granted);
