@@ -113,7 +113,7 @@ impl Body {
     }
 }
 
-fn lookup<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+pub(crate) fn lookup<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     map.get(name).or_else(|| {
         map.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))

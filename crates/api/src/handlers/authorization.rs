@@ -265,15 +265,6 @@ fn strings_at(value: Option<&Value>, path: &str) -> Result<Vec<String>, ApiError
     }
 }
 
-fn field<'a>(object: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
-    object.get(name).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
-}
-
 /// Turns a stored custom role into a definition the engine and renderer use.
 pub(crate) fn custom_definition(row: &leitstand_store::CustomRoleRow) -> RoleDefinition {
     let permissions = row
@@ -284,10 +275,12 @@ pub(crate) fn custom_definition(row: &leitstand_store::CustomRoleRow) -> RoleDef
                 .iter()
                 .filter_map(Value::as_object)
                 .map(|b| leitstand_rbac::Permission {
-                    actions: strings_at(field(b, "actions"), "").unwrap_or_default(),
-                    not_actions: strings_at(field(b, "notActions"), "").unwrap_or_default(),
-                    data_actions: strings_at(field(b, "dataActions"), "").unwrap_or_default(),
-                    not_data_actions: strings_at(field(b, "notDataActions"), "")
+                    actions: strings_at(crate::body::lookup(b, "actions"), "").unwrap_or_default(),
+                    not_actions: strings_at(crate::body::lookup(b, "notActions"), "")
+                        .unwrap_or_default(),
+                    data_actions: strings_at(crate::body::lookup(b, "dataActions"), "")
+                        .unwrap_or_default(),
+                    not_data_actions: strings_at(crate::body::lookup(b, "notDataActions"), "")
                         .unwrap_or_default(),
                     condition: None,
                 })
@@ -400,7 +393,7 @@ pub async fn put_role_definition(
             ("dataActions", true),
             ("notDataActions", true),
         ] {
-            let list = strings_at(field(object, name), &format!("{path}.{name}"))?;
+            let list = strings_at(crate::body::lookup(object, name), &format!("{path}.{name}"))?;
             if name == "dataActions" && !list.is_empty() {
                 has_data_actions = true;
             }
