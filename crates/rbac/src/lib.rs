@@ -13,6 +13,7 @@
 // STYLE.md section 2 asks library crates to deny indexing and slicing that can panic; the workspace lint table does not, so this crate does.
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+pub mod access;
 pub mod builtin;
 pub mod definition;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod operations;
 #[cfg(test)]
 mod tests;
 
+pub use crate::access::{decide, Decision, Deny, Grant, Request};
 pub use crate::builtin::{
     builtin_role_by_id, builtin_role_by_name, builtin_roles, try_builtin_roles,
 };

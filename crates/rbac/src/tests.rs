@@ -5,9 +5,11 @@
 //! - `builtin_roles`: the embedded role data (count, uniqueness, well-known roles, lookups, load errors).
 //! - `management_groups`: the table of roles against management-group actions, derived from the built-in definitions.
 //! - `operations`: the embedded operation catalogue and [`crate::unknown_actions`].
+//! - `access`: the access decision, and the property that a deny always wins.
 //!
 //! The tests do no I/O beyond the data compiled into the crate.
 
+mod access;
 mod builtin_roles;
 mod management_groups;
 mod matching;
