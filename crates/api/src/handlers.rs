@@ -27,7 +27,7 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         PatchManagementGroup(g) => mg::patch(state, ctx, g).await,
         DeleteManagementGroup(g) => mg::delete(state, ctx, g).await,
         GetDescendants(g) => mg::descendants(ctx, g).await,
-        PreviewMove(g) => mg::preview_move(ctx, g).await,
+        PreviewMove(g) => mg::preview_move(state, ctx, g).await,
         CheckNameAvailability => mg::check_name(ctx).await,
         ManagementGroupOperationResult(id) => mg::operation_result(ctx, id).await,
         ListGroupSubscriptions(g) => mg::list_subscriptions(ctx, g).await,

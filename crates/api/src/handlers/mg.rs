@@ -802,7 +802,11 @@ pub async fn settings(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Respo
 
 /// `POST …/managementGroups/{newParent}/previewMove` with `{"childId": "<group or subscription id>"}`:
 /// what the child would leave and enter if moved under `newParent`, without moving it.
-pub async fn preview_move(ctx: &Ctx, new_parent: &GroupId) -> Result<Response, ApiError> {
+pub async fn preview_move(
+    state: &AppState,
+    ctx: &Ctx,
+    new_parent: &GroupId,
+) -> Result<Response, ApiError> {
     let child = ctx.body.str("childId")?.ok_or_else(|| {
         ApiError::new(
             ErrorCode::InvalidRequestContent,
@@ -867,6 +871,43 @@ pub async fn preview_move(ctx: &Ctx, new_parent: &GroupId) -> Result<Response, A
         Ok(()) => (true, Value::Null),
         Err(e) => (false, e.body()["error"].clone()),
     };
+    // Role assignments inherited from the groups the child leaves or enters, per principal.
+    let group_scope = |key: &String| {
+        tree.group(key)
+            .map(|g| group_id(g.id.as_str()).to_lowercase())
+    };
+    let left: Vec<String> = leaves.iter().filter_map(group_scope).collect();
+    let entered: Vec<String> = enters.iter().filter_map(group_scope).collect();
+    let mut lost = serde_json::Map::new();
+    let mut gained = serde_json::Map::new();
+    for assignment in state
+        .store
+        .list_role_assignments(&ctx.caller.tenant)
+        .await?
+    {
+        let scope = assignment.scope.to_lowercase();
+        let bucket = if left.contains(&scope) {
+            &mut lost
+        } else if entered.contains(&scope) {
+            &mut gained
+        } else {
+            continue;
+        };
+        let role = crate::handlers::assignments::role_definition(
+            state,
+            &ctx.caller.tenant,
+            &assignment.role_definition_id,
+        )
+        .await?
+        .map(|r| r.role_name)
+        .unwrap_or_else(|| assignment.role_definition_id.clone());
+        let entry = bucket
+            .entry(assignment.principal_id.clone())
+            .or_insert_with(|| json!([]));
+        if let Some(list) = entry.as_array_mut() {
+            list.push(json!({ "roleAssignmentId": assignment.id, "roleName": role, "scope": assignment.scope }));
+        }
+    }
     Ok(json(
         StatusCode::OK,
         json!({
@@ -878,6 +919,8 @@ pub async fn preview_move(ctx: &Ctx, new_parent: &GroupId) -> Result<Response, A
             "ancestorsAfter": names(&after),
             "leaves": names(&leaves),
             "enters": names(&enters),
+            "roleAssignmentsLostByPrincipal": lost,
+            "roleAssignmentsGainedByPrincipal": gained,
         }),
     ))
 }

@@ -562,6 +562,22 @@ async fn moves_that_cut_assignments_from_their_custom_role_are_refused(backend: 
     let body = json!({ "properties": { "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{role_id}"), "principalId": user } });
     let created = server.call(Method::PUT, &format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/{assignment}?api-version=2022-04-01"), Some(body)).await;
     assert_eq!(created.0.as_u16(), 201, "{}", created.1);
+    // The preview names what a principal would lose: Reader inherited from Sandbox.
+    let at_sandbox = json!({ "properties": { "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{READER}"), "principalId": user } });
+    let sandbox_assignment = "22222222-aaaa-4bbb-8ccc-0000000000bd";
+    let put = server
+        .call(Method::PUT, &format!("/providers/Microsoft.Management/managementGroups/Sandbox/providers/Microsoft.Authorization/roleAssignments/{sandbox_assignment}?api-version=2022-04-01"), Some(at_sandbox))
+        .await;
+    assert_eq!(put.0.as_u16(), 201, "{}", put.1);
+    let (_, preview) = server
+        .call(Method::POST, "/providers/Microsoft.Management/managementGroups/Corp/previewMove?api-version=2021-04-01", Some(json!({ "childId": format!("/subscriptions/{sub}") })))
+        .await;
+    assert_eq!(
+        preview["roleAssignmentsLostByPrincipal"][&user][0]["roleName"],
+        json!("Reader"),
+        "{preview}"
+    );
+    assert_eq!(preview["roleAssignmentsGainedByPrincipal"], json!({}));
     // The subscription may move within Sandbox, not out of it.
     assert_eq!(
         server
