@@ -71,6 +71,7 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         ListProviderOperations => authorization::list_provider_operations(ctx),
         ListRoleAssignments(scope) => assignments::list(state, ctx, scope).await,
         ListPermissions(scope) => assignments::permissions(state, ctx, scope).await,
+        ElevateAccess => assignments::elevate_access(state, ctx).await,
         GetRoleAssignment(scope, id) => assignments::get(state, ctx, scope, id).await,
         PutRoleAssignment(scope, id) => assignments::put(state, ctx, scope, id).await,
         DeleteRoleAssignment(scope, id) => assignments::delete(state, ctx, scope, id).await,

@@ -62,6 +62,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("put", "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", "RoleAssignments_Create", "Assigns a role to a principal at a scope."),
     ("delete", "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", "RoleAssignments_Delete", "Removes a role assignment."),
     ("get", "/{scope}/providers/Microsoft.Authorization/permissions", "Permissions_ListForScope", "The caller's permission blocks at a scope, from every role assigned to it or its groups at or above the scope."),
+    ("post", "/providers/Microsoft.Authorization/elevateAccess", "GlobalAdministrator_ElevateAccess", "A global administrator takes User Access Administrator at `/` and at the root group."),
     ("get", "/providers/Microsoft.Authorization/providerOperations", "ProviderOperationsMetadata_List", "Lists every resource provider's operations."),
     ("get", "/providers/Microsoft.Authorization/providerOperations/{resourceProviderNamespace}", "ProviderOperationsMetadata_Get", "Gets one provider's operations."),
 ];

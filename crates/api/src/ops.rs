@@ -63,6 +63,7 @@ pub enum Operation {
     GetProviderOperations(String),
     ListRoleAssignments(Scope),
     ListPermissions(Scope),
+    ElevateAccess,
     GetRoleAssignment(Scope, String),
     PutRoleAssignment(Scope, String),
     DeleteRoleAssignment(Scope, String),
@@ -78,6 +79,7 @@ pub enum ApiFamily {
     Providers,
     ActivityLog,
     Authorization,
+    ElevateAccess,
 }
 
 impl ApiFamily {
@@ -90,6 +92,7 @@ impl ApiFamily {
             ApiFamily::Resources => &["2021-04-01", "2022-09-01", "2024-03-01", "2025-04-01"],
             ApiFamily::Providers => &["2021-04-01", "2024-11-01"],
             ApiFamily::ActivityLog => &["2015-04-01"],
+            ApiFamily::ElevateAccess => &["2015-07-01"],
             ApiFamily::Authorization => &[
                 "2018-01-01-preview",
                 "2018-09-01-preview",
@@ -110,6 +113,7 @@ impl ApiFamily {
             ApiFamily::Providers => "Microsoft.Resources/providers",
             ApiFamily::ActivityLog => "microsoft.insights/eventtypes",
             ApiFamily::Authorization => "Microsoft.Authorization/roleDefinitions",
+            ApiFamily::ElevateAccess => "Microsoft.Authorization/elevateAccess",
         }
     }
 }
@@ -183,6 +187,7 @@ impl Operation {
                 "Microsoft.Authorization/roleAssignments/read".into()
             }
             ListPermissions(_) => "Microsoft.Authorization/permissions/read".into(),
+            ElevateAccess => "Microsoft.Authorization/elevateAccess/action".into(),
             PutRoleAssignment(..) => "Microsoft.Authorization/roleAssignments/write".into(),
             DeleteRoleAssignment(..) => "Microsoft.Authorization/roleAssignments/delete".into(),
             DeleteRoleDefinition(..) => "Microsoft.Authorization/roleDefinitions/delete".into(),
@@ -217,6 +222,7 @@ impl Operation {
                 | DeleteRoleDefinition(..)
                 | PutRoleAssignment(..)
                 | DeleteRoleAssignment(..)
+                | ElevateAccess
         )
     }
 
@@ -241,6 +247,7 @@ impl Operation {
             | PatchResource(_)
             | DeleteResource(_) => ApiFamily::Resources,
             ActivityLogSubscription(_) | ActivityLogManagementGroup(_) => ApiFamily::ActivityLog,
+            ElevateAccess => ApiFamily::ElevateAccess,
             ListRoleDefinitions(_)
             | GetRoleDefinition(..)
             | PutRoleDefinition(..)
@@ -307,6 +314,7 @@ impl Operation {
             DeleteRoleDefinition(..) => "RoleDefinitions_Delete",
             ListRoleAssignments(_) => "RoleAssignments_ListForScope",
             ListPermissions(_) => "Permissions_ListForScope",
+            ElevateAccess => "GlobalAdministrator_ElevateAccess",
             GetRoleAssignment(..) => "RoleAssignments_Get",
             PutRoleAssignment(..) => "RoleAssignments_Create",
             DeleteRoleAssignment(..) => "RoleAssignments_Delete",
@@ -365,6 +373,7 @@ impl Operation {
                 ("DELETE", ["roledefinitions", _]) => DeleteRoleDefinition(scope, name),
                 ("GET", ["roleassignments"]) => ListRoleAssignments(scope),
                 ("GET", ["permissions"]) => ListPermissions(scope),
+                ("POST", ["elevateaccess"]) if scope == Scope::Root => ElevateAccess,
                 ("GET", ["roleassignments", _]) => GetRoleAssignment(scope, name),
                 ("PUT", ["roleassignments", _]) => PutRoleAssignment(scope, name),
                 ("DELETE", ["roleassignments", _]) => DeleteRoleAssignment(scope, name),

@@ -459,3 +459,62 @@ pub async fn permissions(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<R
     }
     Ok(json(StatusCode::OK, crate::paging::page(ctx, blocks)))
 }
+
+/// User Access Administrator, the role `elevateAccess` grants.
+pub const USER_ACCESS_ADMINISTRATOR: &str = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+
+/// `POST /providers/Microsoft.Authorization/elevateAccess`: a global administrator of the
+/// tenant takes User Access Administrator at `/` and at the root group (nobody has access
+/// there by default). Idempotent; logged like every write.
+pub async fn elevate_access(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
+    if !ctx.caller.principal.global_admin {
+        return Err(ApiError::new(
+            ErrorCode::AuthorizationFailed,
+            format!(
+                "`{}` is not a global administrator of tenant `{}`; only they may elevate access",
+                ctx.caller.principal.display_name, ctx.caller.tenant
+            ),
+        ));
+    }
+    let root_group = Scope::ManagementGroup(
+        ctx.caller
+            .snapshot
+            .tree
+            .root()
+            .map(|r| r.id.clone())
+            .ok_or_else(|| ApiError::internal("find the root group", &"no root group"))?,
+    );
+    let me = ctx.caller.principal.clone();
+    run_write(state, ctx, Target::scope("/providers/Microsoft.Authorization/elevateAccess"), async |tx| {
+        let existing = tx.role_assignments().await?;
+        let mut made = Vec::new();
+        for scope in [Scope::Root, root_group.clone()] {
+            let scope_id = scope.to_string();
+            let held = existing
+                .iter()
+                .any(|a| a.principal_id == me.id && a.role_definition_id == USER_ACCESS_ADMINISTRATOR && a.scope.eq_ignore_ascii_case(&scope_id));
+            if held {
+                continue;
+            }
+            let row = RoleAssignmentRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                scope: scope_id,
+                role_definition_id: USER_ACCESS_ADMINISTRATOR.to_owned(),
+                principal_id: me.id.clone(),
+                principal_type: me.kind.as_str().to_owned(),
+                description: "elevated access of a global administrator".to_owned(),
+                condition: None,
+                condition_version: None,
+                created_at: String::new(),
+                updated_at: String::new(),
+                created_by: me.id.clone(),
+                updated_by: me.id.clone(),
+            };
+            tx.insert_role_assignment(&row, &me.id).await?;
+            made.push(json!({ "roleAssignmentId": row.id, "scope": row.scope, "roleName": "User Access Administrator" }));
+        }
+        Ok(Outcome { value: (), http_status: 200, before: None, after: Some(json!({ "created": made })) })
+    })
+    .await?;
+    Ok(json(StatusCode::OK, Value::Null))
+}

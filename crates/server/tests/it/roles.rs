@@ -692,3 +692,43 @@ async fn permissions_show_what_the_caller_is_granted(backend: Backend) {
     );
 }
 on_both_backends!(permissions_show_what_the_caller_is_granted);
+
+async fn a_global_admin_elevates_access_at_the_root(backend: Backend) {
+    let server = Server::start(backend).await;
+    let elevate = "/providers/Microsoft.Authorization/elevateAccess?api-version=2015-07-01";
+    let (status, _) = server.call(Method::POST, elevate, None).await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(
+        server.call(Method::POST, elevate, None).await.0.as_u16(),
+        200,
+        "idempotent"
+    );
+    let (_, at_root) = server.call(Method::GET, "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()", None).await;
+    let assignments = at_root["value"].as_array().unwrap();
+    assert_eq!(assignments.len(), 1, "{at_root}");
+    assert_eq!(assignments[0]["properties"]["scope"], json!("/"));
+    assert!(assignments[0]["properties"]["roleDefinitionId"]
+        .as_str()
+        .unwrap()
+        .ends_with("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"));
+    let (_, at_group) = server
+        .call(Method::GET, &format!("/providers/Microsoft.Management/managementGroups/{}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()", server.tenant), None)
+        .await;
+    assert_eq!(
+        at_group["value"].as_array().unwrap().len(),
+        2,
+        "the root group's own and the inherited one from `/`"
+    );
+    let wrong_version = server
+        .call(
+            Method::POST,
+            "/providers/Microsoft.Authorization/elevateAccess?api-version=2022-04-01",
+            None,
+        )
+        .await;
+    assert_arm_error(&wrong_version, 400, "InvalidApiVersionParameter");
+    let export = server.cli_raw(&["audit", "export", "--tenant", &server.tenant]);
+    assert!(String::from_utf8_lossy(&export.stdout)
+        .contains("Microsoft.Authorization/elevateAccess/action"));
+}
+on_both_backends!(a_global_admin_elevates_access_at_the_root);
