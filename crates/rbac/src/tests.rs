@@ -2,6 +2,7 @@
 //!
 //! - `matching`: Microsoft's documented wildcard examples as a table, and [`crate::action_matches`] against a plain recursive reference matcher on random inputs.
 //! - `permissions`: NotActions subtracting only inside their block, Actions and DataActions kept apart, and [`crate::Permission::allows`] against a reference model.
+//! - `condition`: Microsoft's documented ABAC conditions parse, the MSP delegation case evaluates, errors name their position, and parse and display round-trip.
 //! - `builtin_roles`: the embedded role data (count, uniqueness, well-known roles, lookups, load errors).
 //! - `management_groups`: the table of roles against management-group actions, derived from the built-in definitions.
 //! - `operations`: the embedded operation catalogue and [`crate::unknown_actions`].
@@ -11,6 +12,7 @@
 
 mod access;
 mod builtin_roles;
+mod condition;
 mod management_groups;
 mod matching;
 mod operations;
