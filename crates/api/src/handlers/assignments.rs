@@ -203,6 +203,10 @@ pub async fn put(
         .str("properties.condition")?
         .filter(|c| !c.trim().is_empty());
     let condition_version = ctx.body.str("properties.conditionVersion")?;
+    if let Some(text) = &condition {
+        leitstand_rbac::condition::parse(text)
+            .map_err(|e| bad("properties.condition", e.to_string()))?;
+    }
     if condition.is_some() && condition_version.as_deref().is_some_and(|v| v != "2.0") {
         return Err(bad(
             "properties.conditionVersion",

@@ -458,6 +458,48 @@ async fn role_assignments_are_checked_listed_and_inherited(backend: Backend) {
         )
         .await;
     assert_eq!(names(&direct), vec![a1.to_owned()]);
+    // Conditions are parsed on the way in; a bad one is refused with its position.
+    let conditioned = json!({ "properties": {
+        "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{READER}"), "principalId": user,
+        "condition": "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}))",
+        "conditionVersion": "2.0",
+    }});
+    let with_condition = server
+        .call(
+            Method::PUT,
+            &at(
+                &format!("{sub_scope}/resourceGroups/rg"),
+                "22222222-aaaa-4bbb-8ccc-000000000007",
+            ),
+            Some(conditioned),
+        )
+        .await;
+    assert_eq!(with_condition.0.as_u16(), 201, "{}", with_condition.1);
+    assert_eq!(
+        with_condition.1["properties"]["conditionVersion"],
+        json!("2.0")
+    );
+    let broken = json!({ "properties": { "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{READER}"), "principalId": user, "condition": "(@Request[x] StringEquals" } });
+    let refused = server
+        .call(
+            Method::PUT,
+            &at(
+                &format!("{sub_scope}/resourceGroups/rg"),
+                "22222222-aaaa-4bbb-8ccc-000000000008",
+            ),
+            Some(broken),
+        )
+        .await;
+    assert_arm_error(&refused, 400, "InvalidRequestContent");
+    assert_eq!(refused.1["error"]["target"], json!("properties.condition"));
+    assert!(
+        refused.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("column"),
+        "{}",
+        refused.1
+    );
     // By id, refusals, and deletes.
     assert_eq!(server.call(Method::GET, &format!("/providers/Microsoft.Authorization/roleAssignments/{a1}?api-version=2022-04-01"), None).await.0.as_u16(), 200);
     let nobody = server
