@@ -66,15 +66,14 @@ fn chain(ctx: &Ctx, scope: &Scope) -> Vec<String> {
         .collect()
 }
 
-/// Tells whether `assignment` is at or above `scope`.
-fn at_or_above(ctx: &Ctx, assignment: &RoleAssignmentRow, scope: &Scope) -> bool {
-    chain(ctx, scope).contains(&assignment.scope.to_lowercase())
+/// Tells whether `assignment` is at or above the scope whose chain is `scope_chain`.
+fn at_or_above(scope_chain: &[String], assignment: &RoleAssignmentRow) -> bool {
+    scope_chain.contains(&assignment.scope.to_lowercase())
 }
 
-/// Tells whether `assignment` is at or below `scope`.
-fn at_or_below(ctx: &Ctx, assignment: &RoleAssignmentRow, scope: &Scope) -> bool {
-    Scope::parse(&assignment.scope)
-        .is_ok_and(|s| chain(ctx, &s).contains(&scope.to_string().to_lowercase()))
+/// Tells whether `assignment` is at or below `scope_key` (a lowercase scope id).
+fn at_or_below(ctx: &Ctx, assignment: &RoleAssignmentRow, scope_key: &str) -> bool {
+    Scope::parse(&assignment.scope).is_ok_and(|s| chain(ctx, &s).iter().any(|c| c == scope_key))
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments`.
@@ -105,12 +104,15 @@ pub async fn list(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<Response
         )
         .at("$filter"));
     }
+    // The scope's chain once, not once per assignment.
+    let above = chain(ctx, scope);
+    let scope_key = scope.to_string().to_lowercase();
     let items = state
         .store
         .list_role_assignments(&ctx.caller.tenant)
         .await?
         .into_iter()
-        .filter(|a| at_or_above(ctx, a, scope) || (!only_above && at_or_below(ctx, a, scope)))
+        .filter(|a| at_or_above(&above, a) || (!only_above && at_or_below(ctx, a, &scope_key)))
         .filter(|a| {
             principals
                 .as_ref()
@@ -421,12 +423,13 @@ pub async fn effective_assignments(
         .transitive_groups(&ctx.caller.tenant, principal)
         .await?;
     principals.push(principal.to_lowercase());
+    let above = chain(ctx, scope);
     Ok(state
         .store
         .list_role_assignments(&ctx.caller.tenant)
         .await?
         .into_iter()
-        .filter(|a| principals.contains(&a.principal_id) && at_or_above(ctx, a, scope))
+        .filter(|a| principals.contains(&a.principal_id) && at_or_above(&above, a))
         .collect())
 }
 
