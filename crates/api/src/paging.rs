@@ -10,8 +10,8 @@ pub const DEFAULT_PAGE: usize = 500;
 /// The largest page served.
 pub const MAX_PAGE: usize = 5000;
 
-/// Returns one page of `items` as `{"value": [...], "nextLink": ...}`.
-pub fn page(ctx: &Ctx, items: Vec<Value>) -> Value {
+/// Returns the requested window: (index of the first item, page size).
+pub fn window(ctx: &Ctx) -> (usize, usize) {
     let top = ctx
         .query("$top")
         .and_then(|t| t.parse::<usize>().ok())
@@ -27,6 +27,13 @@ pub fn page(ctx: &Ctx, items: Vec<Value>) -> Value {
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.parse::<usize>().ok())
         .unwrap_or(0);
+    (start, top)
+}
+
+/// Returns one page of `items` as `{"value": [...], "nextLink": ...}`. `items` may stop
+/// early: one item past the window is enough to know that a next page exists.
+pub fn page(ctx: &Ctx, items: Vec<Value>) -> Value {
+    let (start, top) = window(ctx);
     let total = items.len();
     let value: Vec<Value> = items.into_iter().skip(start).take(top).collect();
     let end = start.saturating_add(value.len());

@@ -129,8 +129,9 @@ pub struct EventFilter {
     /// A scope or resource id; events at it or below it match.
     pub scope_prefix: Option<String>,
     pub correlation_id: Option<String>,
-    /// Resume after this sequence number (paging).
-    pub after_seq: Option<u64>,
+    /// Newest first (the activity log's order) instead of log order.
+    pub newest_first: bool,
+    /// Return at most this many events.
     pub limit: Option<u32>,
 }
 
@@ -197,11 +198,11 @@ impl Store {
                 args.len() + 1
             ));
         }
-        let after = filter
-            .after_seq
-            .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        sql.push_str(&format!(" AND seq > ${} ORDER BY seq", args.len() + 2));
+        sql.push_str(if filter.newest_first {
+            " ORDER BY seq DESC"
+        } else {
+            " ORDER BY seq"
+        });
         if let Some(limit) = filter.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
         }
@@ -209,7 +210,6 @@ impl Store {
         for arg in &args {
             query = query.bind(arg);
         }
-        query = query.bind(after);
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(stored_event).collect()
     }

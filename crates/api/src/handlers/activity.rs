@@ -137,12 +137,7 @@ pub async fn list_subscription(
     require_subscription(ctx, sub).await?;
     let mut filter = parse_filter(ctx.query("$filter"))?;
     filter.subscription_id = Some(sub.to_string());
-    let events = state
-        .store
-        .query_events(&ctx.caller.tenant, &filter)
-        .await?;
-    let items = events.iter().rev().map(render_event).collect();
-    Ok(json(StatusCode::OK, crate::paging::page(ctx, items)))
+    list_events(state, ctx, filter).await
 }
 
 /// `GET /providers/Microsoft.Management/managementGroups/{g}/providers/microsoft.insights/eventtypes/management/values`.
@@ -162,10 +157,23 @@ pub async fn list_group(
     if filter.scope_prefix.is_none() {
         filter.scope_prefix = Some(crate::handlers::mg::group_id(group.as_str()));
     }
+    list_events(state, ctx, filter).await
+}
+
+/// Answers one page of events, newest first, reading only the events up to the end of the
+/// page (and one more, to know whether a next page exists) instead of the whole log.
+async fn list_events(
+    state: &AppState,
+    ctx: &Ctx,
+    mut filter: EventFilter,
+) -> Result<Response, ApiError> {
+    let (start, top) = crate::paging::window(ctx);
+    filter.newest_first = true;
+    filter.limit = u32::try_from(start.saturating_add(top).saturating_add(1)).ok();
     let events = state
         .store
         .query_events(&ctx.caller.tenant, &filter)
         .await?;
-    let items = events.iter().rev().map(render_event).collect();
+    let items = events.iter().map(render_event).collect();
     Ok(json(StatusCode::OK, crate::paging::page(ctx, items)))
 }

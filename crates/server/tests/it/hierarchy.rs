@@ -244,6 +244,32 @@ async fn subscriptions_move_and_show_in_the_activity_log(backend: Backend) {
         ops.contains(&"Microsoft.Management/managementGroups/subscriptions/delete"),
         "{ops:?}"
     );
+    // Paging: newest first, one event a page, following nextLink.
+    let (_, first) = server
+        .call(Method::GET, &format!("/subscriptions/{sub}/providers/microsoft.insights/eventtypes/management/values?api-version=2015-04-01&$top=1"), None)
+        .await;
+    assert_eq!(first["value"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        first["value"][0]["operationName"]["value"],
+        json!("Microsoft.Management/managementGroups/subscriptions/delete"),
+        "newest first"
+    );
+    let next = first["nextLink"].as_str().expect("a next page").to_owned();
+    let second: serde_json::Value = server
+        .client
+        .get(next)
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["value"].as_array().unwrap().len(), 1);
+    assert_ne!(
+        second["value"][0]["eventDataId"],
+        first["value"][0]["eventDataId"]
+    );
     // Settings: a default group for new subscriptions.
     let settings = server
         .call(
