@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 
 use crate::arm::{json, Ctx};
 use crate::error::ApiError;
-use crate::handlers::authorization::{custom_definition, require_scope, scope_prefix};
+use crate::handlers::authorization::{
+    assignable_at, custom_definition, require_scope, scope_chain, scope_prefix,
+};
 use crate::write::{run_write, Outcome, Target};
 use crate::AppState;
 
@@ -55,17 +57,6 @@ fn not_found(id: &str) -> ApiError {
     )
 }
 
-/// Canonical lowercase ids of a scope and everything above it.
-fn chain(ctx: &Ctx, scope: &Scope) -> Vec<String> {
-    ctx.caller
-        .snapshot
-        .tree
-        .scope_chain(scope)
-        .iter()
-        .map(|s| s.to_string().to_lowercase())
-        .collect()
-}
-
 /// Tells whether `assignment` is at or above the scope whose chain is `scope_chain`.
 fn at_or_above(scope_chain: &[String], assignment: &RoleAssignmentRow) -> bool {
     scope_chain.contains(&assignment.scope.to_lowercase())
@@ -73,7 +64,8 @@ fn at_or_above(scope_chain: &[String], assignment: &RoleAssignmentRow) -> bool {
 
 /// Tells whether `assignment` is at or below `scope_key` (a lowercase scope id).
 fn at_or_below(ctx: &Ctx, assignment: &RoleAssignmentRow, scope_key: &str) -> bool {
-    Scope::parse(&assignment.scope).is_ok_and(|s| chain(ctx, &s).iter().any(|c| c == scope_key))
+    Scope::parse(&assignment.scope)
+        .is_ok_and(|s| scope_chain(ctx, &s).iter().any(|c| c == scope_key))
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments`.
@@ -105,7 +97,7 @@ pub async fn list(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<Response
         .at("$filter"));
     }
     // The scope's chain once, not once per assignment.
-    let above = chain(ctx, scope);
+    let above = scope_chain(ctx, scope);
     let scope_key = scope.to_string().to_lowercase();
     let items = state
         .store
@@ -230,12 +222,7 @@ pub async fn put(
                     )
                     .at("properties.roleDefinitionId")
                 })?;
-            let chain = chain(ctx, scope);
-            if !custom
-                .assignable_scopes
-                .iter()
-                .any(|a| chain.contains(&a.to_lowercase()))
-            {
+            if !assignable_at(ctx, &custom, scope) {
                 return Err(ApiError::new(
                     ErrorCode::InvalidRoleDefinition,
                     format!("the custom role `{}` is not assignable at `{scope}`; its assignable scopes are {:?}", custom.role_name, custom.assignable_scopes),
@@ -423,7 +410,7 @@ pub async fn effective_assignments(
         .transitive_groups(&ctx.caller.tenant, principal)
         .await?;
     principals.push(principal.to_lowercase());
-    let above = chain(ctx, scope);
+    let above = scope_chain(ctx, scope);
     Ok(state
         .store
         .list_role_assignments(&ctx.caller.tenant)

@@ -308,18 +308,26 @@ fn render_custom(scope: &Scope, row: &leitstand_store::CustomRoleRow) -> Value {
 
 /// Tells whether a custom role is assignable at `scope` (one of its assignable scopes is the
 /// scope or above it).
-fn assignable_at(ctx: &Ctx, row: &leitstand_store::CustomRoleRow, scope: &Scope) -> bool {
-    let chain: Vec<String> = ctx
-        .caller
+pub(crate) fn assignable_at(
+    ctx: &Ctx,
+    row: &leitstand_store::CustomRoleRow,
+    scope: &Scope,
+) -> bool {
+    let chain = scope_chain(ctx, scope);
+    row.assignable_scopes
+        .iter()
+        .any(|a| chain.contains(&a.to_lowercase()))
+}
+
+/// Returns the lowercase ids of a scope and everything above it, in the caller's hierarchy.
+pub(crate) fn scope_chain(ctx: &Ctx, scope: &Scope) -> Vec<String> {
+    ctx.caller
         .snapshot
         .tree
         .scope_chain(scope)
         .iter()
         .map(|s| s.to_string().to_lowercase())
-        .collect();
-    row.assignable_scopes
-        .iter()
-        .any(|a| chain.contains(&a.to_lowercase()))
+        .collect()
 }
 
 /// `PUT {scope}/providers/Microsoft.Authorization/roleDefinitions/{id}`: a custom role.
