@@ -94,7 +94,10 @@ async fn tenants_do_not_see_each_other(backend: Backend) {
                 &token,
                 method.clone(),
                 &path,
-                Some(json!({ "location": "westeurope" })),
+                // A body every write probe accepts, so a refusal is about the tenant, not the body.
+                Some(
+                    json!({ "location": "westeurope", "childId": format!("/subscriptions/{sub}") }),
+                ),
             )
             .await;
         assert!(
