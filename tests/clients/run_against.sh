@@ -33,6 +33,8 @@ LEITSTAND_TENANT=$(cli tenant list | field id)
 SP=$(cli sp create --tenant "$LEITSTAND_TENANT" --name admin --global-admin)
 LEITSTAND_CLIENT_ID=$(field appId <<<"$SP")
 LEITSTAND_CLIENT_SECRET=$(field secret <<<"$SP")
+# Nobody has access by default: the operator makes the first administrator Owner at `/`.
+cli role assign --tenant "$LEITSTAND_TENANT" --principal "$(field objectId <<<"$SP")" --role Owner --scope / >/dev/null
 S1=$(cli subscription create --tenant "$LEITSTAND_TENANT" --display-name sub1 | field subscriptionId)
 S2=$(cli subscription create --tenant "$LEITSTAND_TENANT" --display-name sub2 | field subscriptionId)
 LEITSTAND_USER_ID=$(cli principal create --tenant "$LEITSTAND_TENANT" --type User --name carol | field id)

@@ -1,8 +1,9 @@
 //! The ARM dispatcher: every request that is not sign-in, health or metrics lands here and
 //! becomes one [`Operation`] with its caller, api-version, query and body ([`Ctx`]).
 //!
-//! Authorization happens here, before any handler runs: a handler cannot be reached without
-//! its operation's action having been checked for the caller.
+//! Authorization happens here, before any handler runs ([`crate::access::authorize`]): a
+//! handler cannot be reached without its operation's action having been checked for the
+//! caller, except the few that the access module names as checked in their handler.
 
 use std::net::SocketAddr;
 
@@ -34,6 +35,8 @@ pub struct Ctx {
     pub base_url: String,
     /// The normalized request path.
     pub path: String,
+    /// What a list may show the caller (set by the authorization check).
+    pub visibility: crate::access::Visibility,
 }
 
 impl Ctx {
@@ -133,7 +136,7 @@ async fn dispatch_inner(
     } else {
         Body::parse(b"")?
     };
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         op,
         method: parts.method,
         caller,
@@ -144,36 +147,20 @@ async fn dispatch_inner(
         caller_ip,
         base_url,
         path,
+        visibility: crate::access::Visibility::All,
     };
-    if let Err(err) = authorize(&ctx) {
-        if ctx.op.is_write() {
+    match crate::access::authorize(&ctx, state.clock.now()) {
+        Ok(visibility) => ctx.visibility = visibility,
+        Err(err) => {
             crate::write::log_refusal(state, &ctx, &ctx.path, &err).await;
+            return Err(err);
         }
-        return Err(err);
     }
     let mut response = handlers::handle(state, &ctx).await?;
     if ctx.method == Method::HEAD {
         *response.body_mut() = axum::body::Body::empty();
     }
     Ok(response)
-}
-
-/// Until role assignments exist, a principal acts only in its own tenant, and only a global
-/// administrator of that tenant may act at all.
-fn authorize(ctx: &Ctx) -> Result<(), ApiError> {
-    if ctx.caller.principal.global_admin {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        ErrorCode::AuthorizationFailed,
-        format!(
-            "the client `{}` with object id `{}` does not have authorization to perform action `{}` over scope `{}` or the scope is invalid",
-            ctx.caller.principal.display_name,
-            ctx.caller.principal.id,
-            ctx.op.action(),
-            ctx.path
-        ),
-    ))
 }
 
 /// Folds doubled slashes (`//metadata` as `az` sends it) and drops a trailing slash.

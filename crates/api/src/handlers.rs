@@ -1,6 +1,7 @@
 //! The handlers, one module per resource family, and the one `match` that routes each
 //! [`Operation`] to its handler.
 
+pub mod access_checks;
 pub mod activity;
 pub mod assignments;
 pub mod authorization;
@@ -75,6 +76,10 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         GetRoleAssignment(scope, id) => assignments::get(state, ctx, scope, id).await,
         PutRoleAssignment(scope, id) => assignments::put(state, ctx, scope, id).await,
         DeleteRoleAssignment(scope, id) => assignments::delete(state, ctx, scope, id).await,
+        ListDenyAssignments(scope) => access_checks::list_deny(state, ctx, scope).await,
+        GetDenyAssignment(scope, id) => access_checks::get_deny(state, ctx, scope, id).await,
+        CheckAccess => access_checks::check_access(ctx).await,
+        WhoCan => access_checks::who_can(state, ctx).await,
         GetProviderOperations(ns) => authorization::get_provider_operations(ns),
     }
 }

@@ -7,6 +7,7 @@
 //! and parses the body, and calls the operation's handler. Writes run through
 //! [`write::run_write`], which commits the change and its activity-log event together.
 
+pub mod access;
 pub mod arm;
 pub mod auth;
 pub mod body;

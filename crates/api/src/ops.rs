@@ -67,6 +67,10 @@ pub enum Operation {
     GetRoleAssignment(Scope, String),
     PutRoleAssignment(Scope, String),
     DeleteRoleAssignment(Scope, String),
+    ListDenyAssignments(Scope),
+    GetDenyAssignment(Scope, String),
+    CheckAccess,
+    WhoCan,
 }
 
 /// Which api-version allow-list applies.
@@ -194,6 +198,11 @@ impl Operation {
             ListProviderOperations | GetProviderOperations(_) => {
                 "Microsoft.Authorization/providerOperations/read".into()
             }
+            ListDenyAssignments(_) | GetDenyAssignment(..) => {
+                "Microsoft.Authorization/denyAssignments/read".into()
+            }
+            CheckAccess => "Microsoft.Authorization/checkAccess/action".into(),
+            WhoCan => "Microsoft.Authorization/roleAssignments/read".into(),
         }
     }
 
@@ -258,7 +267,11 @@ impl Operation {
             | PutRoleAssignment(..)
             | DeleteRoleAssignment(..)
             | ListProviderOperations
-            | GetProviderOperations(_) => ApiFamily::Authorization,
+            | GetProviderOperations(_)
+            | ListDenyAssignments(_)
+            | GetDenyAssignment(..)
+            | CheckAccess
+            | WhoCan => ApiFamily::Authorization,
             _ => ApiFamily::ManagementGroups,
         }
     }
@@ -318,6 +331,10 @@ impl Operation {
             GetRoleAssignment(..) => "RoleAssignments_Get",
             PutRoleAssignment(..) => "RoleAssignments_Create",
             DeleteRoleAssignment(..) => "RoleAssignments_Delete",
+            ListDenyAssignments(_) => "DenyAssignments_ListForScope",
+            GetDenyAssignment(..) => "DenyAssignments_Get",
+            CheckAccess => "CheckAccess",
+            WhoCan => "WhoCan",
             ListProviderOperations => "ProviderOperationsMetadata_List",
             GetProviderOperations(_) => "ProviderOperationsMetadata_Get",
         }
@@ -377,6 +394,10 @@ impl Operation {
                 ("GET", ["roleassignments", _]) => GetRoleAssignment(scope, name),
                 ("PUT", ["roleassignments", _]) => PutRoleAssignment(scope, name),
                 ("DELETE", ["roleassignments", _]) => DeleteRoleAssignment(scope, name),
+                ("GET", ["denyassignments"]) => ListDenyAssignments(scope),
+                ("GET", ["denyassignments", _]) => GetDenyAssignment(scope, name),
+                ("POST", ["checkaccess"]) if scope == Scope::Root => CheckAccess,
+                ("POST", ["whocan"]) if scope == Scope::Root => WhoCan,
                 ("GET", ["provideroperations"]) if scope == Scope::Root => ListProviderOperations,
                 ("GET", ["provideroperations", _]) if scope == Scope::Root => {
                     GetProviderOperations(name)

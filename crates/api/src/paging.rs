@@ -33,6 +33,8 @@ pub fn window(ctx: &Ctx) -> (usize, usize) {
 /// Returns one page of `items` as `{"value": [...], "nextLink": ...}`. `items` may stop
 /// early: one item past the window is enough to know that a next page exists.
 pub fn page(ctx: &Ctx, items: Vec<Value>) -> Value {
+    // A list the caller may not read whole shows what it may read, item by item.
+    let items = crate::access::visible(ctx, items);
     let (start, top) = window(ctx);
     let total = items.len();
     let value: Vec<Value> = items.into_iter().skip(start).take(top).collect();

@@ -19,6 +19,7 @@ pub mod access;
 pub mod builtin;
 pub mod condition;
 pub mod definition;
+pub mod engine;
 pub mod error;
 pub mod matching;
 pub mod operations;

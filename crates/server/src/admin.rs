@@ -56,7 +56,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn print(output: Output, value: &Value) -> anyhow::Result<()> {
+pub(crate) fn print(output: Output, value: &Value) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match output {
         Output::Json => writeln!(out, "{}", serde_json::to_string_pretty(value)?)?,
@@ -88,7 +88,7 @@ fn print(output: Output, value: &Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn cli_event(operation: &str, scope: impl Into<String>) -> EventDraft {
+pub(crate) fn cli_event(operation: &str, scope: impl Into<String>) -> EventDraft {
     let mut event = EventDraft::new(operation, scope, "cli", uuid::Uuid::new_v4().to_string());
     event.caller_name = Some(format!(
         "leitstand cli ({})",
@@ -98,7 +98,7 @@ fn cli_event(operation: &str, scope: impl Into<String>) -> EventDraft {
     event
 }
 
-fn parse_tenant(text: &str) -> anyhow::Result<String> {
+pub(crate) fn parse_tenant(text: &str) -> anyhow::Result<String> {
     leitstand_core::ids::parse_guid("tenant id", text)
         .map(|u| u.to_string())
         .map_err(|e| anyhow!("{e}"))

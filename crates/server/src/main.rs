@@ -2,6 +2,7 @@
 //! working directly on the data directory and database (so they work while servers run, and
 //! what they write is in force for every server at once).
 
+mod access_cli;
 mod admin;
 mod bench;
 mod serve;
@@ -60,6 +61,12 @@ enum Command {
     /// Manages group memberships.
     #[command(subcommand)]
     Group(admin::GroupCommand),
+    /// Assigns roles as the operator (the way in before anyone holds a role).
+    #[command(subcommand)]
+    Role(access_cli::RoleCommand),
+    /// Manages deny assignments (only Leitstand and its operator create them).
+    #[command(subcommand)]
+    Deny(access_cli::DenyCommand),
     /// Issues bearer tokens.
     #[command(subcommand)]
     Token(admin::TokenCommand),
@@ -114,6 +121,8 @@ fn main() -> std::process::ExitCode {
             Command::Subscription(c) => admin::subscription(&cli.global, c).await,
             Command::Audit(c) => admin::audit(&cli.global, c).await,
             Command::Key(c) => admin::key(&cli.global, c).await,
+            Command::Role(c) => access_cli::role(&cli.global, c).await,
+            Command::Deny(c) => access_cli::deny(&cli.global, c).await,
             Command::Bench(args) => bench::run(&cli.global, args).await,
         }
     });

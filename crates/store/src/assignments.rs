@@ -45,6 +45,32 @@ fn row(row: &AnyRow) -> Result<RoleAssignmentRow, StoreError> {
     })
 }
 
+impl RoleAssignmentRow {
+    /// The entry the access engine holds for this row.
+    pub fn entry(&self) -> leitstand_rbac::engine::AssignmentEntry {
+        leitstand_rbac::engine::AssignmentEntry::new(
+            &self.id,
+            &self.scope,
+            &self.principal_id,
+            &self.role_definition_id,
+            self.condition.as_deref(),
+        )
+    }
+}
+
+pub(crate) async fn load(
+    conn: &mut sqlx::AnyConnection,
+    tenant: &str,
+) -> Result<Vec<RoleAssignmentRow>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM role_assignments WHERE tenant_id = $1"
+    ))
+    .bind(tenant)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(row).collect()
+}
+
 impl Store {
     /// Lists every role assignment of a tenant.
     pub async fn list_role_assignments(
@@ -105,12 +131,18 @@ impl WriteTx<'_> {
         .bind(caller)
         .execute(self.conn())
         .await?;
+        self.snapshot_mut()
+            .access
+            .insert_assignment(assignment.entry());
         Ok(())
     }
 
     /// Deletes a role assignment; returns whether it existed.
     pub async fn delete_role_assignment(&mut self, id: &str) -> Result<bool, StoreError> {
         let tenant = self.tenant().to_owned();
+        self.snapshot_mut()
+            .access
+            .remove_assignment(&id.to_lowercase());
         Ok(
             sqlx::query("DELETE FROM role_assignments WHERE tenant_id = $1 AND id = $2")
                 .bind(&tenant)

@@ -1,6 +1,7 @@
 //! Tenants, management groups, subscriptions and hierarchy settings: the cached hierarchy
 //! snapshot readers use, and the writes that keep rows and snapshot in step.
 
+use leitstand_rbac::engine::AccessIndex;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -37,6 +38,8 @@ pub struct Snapshot {
     pub tenant: TenantRow,
     pub settings: HierarchySettings,
     pub tree: TenantTree,
+    /// Role assignments, custom roles, memberships and deny assignments, indexed for checks.
+    pub access: AccessIndex,
 }
 
 fn tenant_row(row: &AnyRow) -> Result<TenantRow, StoreError> {
@@ -112,12 +115,36 @@ pub(crate) async fn load_snapshot(
     for d in diagnostics {
         tracing::warn!(tenant, diagnostic = %d, "hierarchy repaired on load");
     }
+    let access = load_access(conn, tenant).await?;
     Ok(Snapshot {
         version,
         tenant: tenant_row,
         settings,
         tree,
+        access,
     })
+}
+
+/// Loads everything the access engine needs for one tenant.
+async fn load_access(conn: &mut AnyConnection, tenant: &str) -> Result<AccessIndex, StoreError> {
+    let mut access = AccessIndex::default();
+    for role in crate::roles::load(conn, tenant).await? {
+        access.upsert_role(&role.definition());
+    }
+    for assignment in crate::assignments::load(conn, tenant).await? {
+        access.insert_assignment(assignment.entry());
+    }
+    for deny in crate::denies::load(conn, tenant).await? {
+        access.insert_deny(deny.entry());
+    }
+    let members = sqlx::query("SELECT group_id, member_id FROM group_members WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_all(&mut *conn)
+        .await?;
+    for m in &members {
+        access.add_membership(&get_str(m, "group_id")?, &get_str(m, "member_id")?);
+    }
+    Ok(access)
 }
 
 impl Store {

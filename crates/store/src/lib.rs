@@ -17,6 +17,7 @@
 //! permissions; callers do that before they write.
 
 mod assignments;
+mod denies;
 mod events;
 mod hierarchy;
 mod principals;
@@ -35,11 +36,12 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 pub use assignments::RoleAssignmentRow;
+pub use denies::DenyAssignmentRow;
 pub use events::{EventDraft, EventFilter, EventStatus, StoredEvent, VerifyReport};
 pub use hierarchy::{HierarchySettings, Snapshot, TenantRow};
 pub use principals::{Principal, PrincipalKind, SecretRow, SigningKeyRow};
 pub use resources::{ProviderRegistration, ResourceFilter, ResourceGroupRow, ResourceRow};
-pub use roles::CustomRoleRow;
+pub use roles::{permission_blocks, CustomRoleRow};
 pub use tx::{AuditSigner, WriteTx};
 
 /// Which database a store runs on.

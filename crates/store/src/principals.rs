@@ -272,6 +272,7 @@ impl WriteTx<'_> {
             .bind(&at)
             .execute(self.conn())
             .await?;
+        self.snapshot_mut().access.add_membership(group, member);
         Ok(())
     }
 

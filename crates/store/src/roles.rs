@@ -47,6 +47,66 @@ fn row(row: &AnyRow) -> Result<CustomRoleRow, StoreError> {
     })
 }
 
+/// Reads ARM permission blocks (`[{actions, notActions, dataActions, notDataActions}]`);
+/// anything that is not a list of strings reads as empty.
+pub fn permission_blocks(permissions: &Value) -> Vec<leitstand_rbac::Permission> {
+    let strings = |block: &serde_json::Map<String, Value>, key: &str| -> Vec<String> {
+        block
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    permissions
+        .as_array()
+        .map(|blocks| {
+            blocks
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|b| leitstand_rbac::Permission {
+                    actions: strings(b, "actions"),
+                    not_actions: strings(b, "notActions"),
+                    data_actions: strings(b, "dataActions"),
+                    not_data_actions: strings(b, "notDataActions"),
+                    condition: None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl CustomRoleRow {
+    /// The role as the engine and the renderers use it.
+    pub fn definition(&self) -> leitstand_rbac::RoleDefinition {
+        leitstand_rbac::RoleDefinition {
+            id: self.id.clone(),
+            role_name: self.role_name.clone(),
+            description: self.description.clone(),
+            role_type: leitstand_rbac::RoleType::Custom,
+            permissions: permission_blocks(&self.permissions),
+            assignable_scopes: self.assignable_scopes.clone(),
+        }
+    }
+}
+
+pub(crate) async fn load(
+    conn: &mut sqlx::AnyConnection,
+    tenant: &str,
+) -> Result<Vec<CustomRoleRow>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM role_definitions WHERE tenant_id = $1"
+    ))
+    .bind(tenant)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(row).collect()
+}
+
 impl Store {
     /// Lists a tenant's custom roles, by name.
     pub async fn list_custom_roles(&self, tenant: &str) -> Result<Vec<CustomRoleRow>, StoreError> {
@@ -129,6 +189,7 @@ impl WriteTx<'_> {
         .execute(self.conn())
         .await?
         .rows_affected();
+        self.snapshot_mut().access.upsert_role(&role.definition());
         if updated > 0 {
             return Ok(false);
         }
@@ -153,6 +214,7 @@ impl WriteTx<'_> {
     /// Deletes a custom role; returns whether it existed.
     pub async fn delete_custom_role(&mut self, id: &str) -> Result<bool, StoreError> {
         let tenant = self.tenant().to_owned();
+        self.snapshot_mut().access.remove_role(&id.to_lowercase());
         Ok(
             sqlx::query("DELETE FROM role_definitions WHERE tenant_id = $1 AND id = $2")
                 .bind(&tenant)

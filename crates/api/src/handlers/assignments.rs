@@ -149,6 +149,19 @@ pub async fn get(
     id: &str,
 ) -> Result<Response, ApiError> {
     let found = find(state, ctx, scope, id).await?;
+    if *scope == Scope::Root {
+        // By id: checked at the assignment's own scope.
+        let at = Scope::parse(&found.scope).unwrap_or(Scope::Root);
+        let action = ctx.op.action();
+        if !crate::access::can(ctx, &action, &at) {
+            return Err(crate::access::refusal(
+                ctx,
+                &action,
+                &at,
+                &leitstand_rbac::engine::Verdict::NotGranted,
+            ));
+        }
+    }
     Ok(json(StatusCode::OK, render(&found)))
 }
 

@@ -447,6 +447,15 @@ pub async fn put_role_definition(
                 target: Some(path.clone()),
                 ..e
             })?;
+        // Azure's rule: the right to write the role at every scope it can be assigned at.
+        crate::access::require(
+            ctx,
+            &ctx.caller.snapshot,
+            &ctx.op.action(),
+            &parsed,
+            &crate::access::RequestAttributes::default(),
+        )
+        .map_err(|e| e.at(&path))?;
         scopes.push(parsed.to_string());
     }
     if n_groups > 1 {
@@ -537,6 +546,11 @@ pub async fn delete_role_definition(
                 after: None,
             });
         };
+        for assignable in &existing.assignable_scopes {
+            if let Ok(at) = Scope::parse(assignable) {
+                crate::access::require(ctx, tx.snapshot(), &ctx.op.action(), &at, &crate::access::RequestAttributes::default())?;
+            }
+        }
         let n_assignments = tx.count_assignments_of_role(id).await?;
         if n_assignments > 0 {
             return Err(ApiError::new(

@@ -8,9 +8,10 @@ use leitstand_core::ids::{check_display_name, GroupId, SubscriptionId};
 use leitstand_core::resource_id::Scope;
 use leitstand_core::tree::TenantTree;
 use leitstand_core::ErrorCode;
-use leitstand_store::{HierarchySettings, Snapshot, WriteTx};
+use leitstand_store::{HierarchySettings, RoleAssignmentRow, Snapshot, WriteTx};
 use serde_json::{json, Value};
 
+use crate::access::RequestAttributes;
 use crate::arm::{json, Ctx};
 use crate::error::ApiError;
 use crate::write::{run_write, Outcome, Target};
@@ -280,6 +281,13 @@ pub async fn put(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, 
                 }
             }
             if tx.snapshot().tree.contains_group(&key) {
+                crate::access::require(
+                    ctx,
+                    tx.snapshot(),
+                    GROUP_WRITE,
+                    &Scope::ManagementGroup(id.clone()),
+                    &RequestAttributes::default(),
+                )?;
                 return rename_or_move(tx, ctx, id, display_name.as_deref(), parent.as_deref())
                     .await;
             }
@@ -287,9 +295,29 @@ pub async fn put(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, 
                 .clone()
                 .unwrap_or_else(|| tx.snapshot().settings.default_group_key.clone());
             tx.snapshot().tree.check_create(id, &parent)?;
+            let creator_owns = may_create_under(ctx, tx.snapshot(), &parent)?;
             let name = display_name.clone().unwrap_or_else(|| id.to_string());
             tx.insert_group(id, &name, &parent, &ctx.caller.principal.id)
                 .await?;
+            if !creator_owns {
+                // As in Azure: whoever creates a group without write rights above it owns it.
+                let row = RoleAssignmentRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    scope: Scope::ManagementGroup(id.clone()).to_string(),
+                    role_definition_id: OWNER.to_owned(),
+                    principal_id: ctx.caller.principal.id.clone(),
+                    principal_type: ctx.caller.principal.kind.as_str().to_owned(),
+                    description: "the creator of the management group".to_owned(),
+                    condition: None,
+                    condition_version: None,
+                    created_at: String::new(),
+                    updated_at: String::new(),
+                    created_by: ctx.caller.principal.id.clone(),
+                    updated_by: ctx.caller.principal.id.clone(),
+                };
+                tx.insert_role_assignment(&row, &ctx.caller.principal.id)
+                    .await?;
+            }
             let after = render_group(tx.snapshot(), &key, &[], false);
             Ok(Outcome {
                 value: after.clone(),
@@ -301,6 +329,38 @@ pub async fn put(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, 
     )
     .await?;
     Ok(json(StatusCode::OK, rendered))
+}
+
+const GROUP_WRITE: &str = "Microsoft.Management/managementGroups/write";
+/// The built-in Owner role.
+const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+
+/// Checks that the caller may create a group under `parent` (a group key): it needs
+/// management-group write on a parent other than the root or default group, and on those
+/// only when hierarchy protection (`requireAuthorizationForGroupCreation`) is on. Returns
+/// whether the caller already holds that write right (else it becomes the new group's Owner).
+fn may_create_under(ctx: &Ctx, snapshot: &Snapshot, parent: &str) -> Result<bool, ApiError> {
+    let scope = snapshot
+        .tree
+        .group(parent)
+        .map(|g| Scope::ManagementGroup(g.id.clone()))
+        .unwrap_or(Scope::Root);
+    let attributes = RequestAttributes::default();
+    let holds = crate::access::check(
+        snapshot,
+        &ctx.caller.principal.id,
+        GROUP_WRITE,
+        false,
+        &scope,
+        &attributes,
+    )
+    .is_allowed();
+    let open_parent =
+        parent == snapshot.tree.root_key() || parent == snapshot.settings.default_group_key;
+    if !holds && (!open_parent || snapshot.settings.require_authorization_for_group_creation) {
+        crate::access::require(ctx, snapshot, GROUP_WRITE, &scope, &attributes)?;
+    }
+    Ok(holds)
 }
 
 /// `PATCH …/managementGroups/{groupId}`: `displayName` and/or `parentGroupId`.
@@ -355,6 +415,14 @@ async fn rename_or_move(
     if let Some(p) = moving {
         // Refuses the root, cycles and too deep a subtree.
         tx.snapshot().tree.check_move(&key, p)?;
+        let old_parent = node.parent.clone().unwrap_or_default();
+        crate::access::check_move(
+            ctx,
+            tx.snapshot(),
+            &Scope::ManagementGroup(id.clone()),
+            &old_parent,
+            p,
+        )?;
         let mut after_move = tx.snapshot().tree.clone();
         after_move.move_group(&key, p);
         check_assignments_keep_their_roles(tx, &after_move, &Scope::ManagementGroup(id.clone()))
@@ -664,6 +732,13 @@ async fn move_subscription(
         } else {
             key.clone()
         };
+        crate::access::check_move(
+            ctx,
+            tx.snapshot(),
+            &Scope::Subscription(sub.clone()),
+            &node.parent,
+            &new_parent,
+        )?;
         let mut after_move = tx.snapshot().tree.clone();
         after_move.place_subscription(leitstand_core::tree::SubscriptionRow {
             id: node.id.clone(),

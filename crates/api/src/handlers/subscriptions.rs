@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use leitstand_core::ids::{check_display_name, GroupId, SubscriptionId};
+use leitstand_core::resource_id::Scope;
 use leitstand_core::tree::{SubscriptionKind, SubscriptionNode};
 use leitstand_core::ErrorCode;
 use serde_json::{json, Value};
@@ -123,6 +124,7 @@ pub async fn put_alias(state: &AppState, ctx: &Ctx, name: &str) -> Result<Respon
         ));
     }
     if let Some((alias, sub, workload)) = state.store.get_alias(&ctx.caller.tenant, name).await? {
+        require_sub_read(ctx, &sub)?;
         return Ok(json(StatusCode::OK, render_alias(&alias, &sub, &workload)));
     }
     let display_name = ctx
@@ -177,6 +179,20 @@ pub async fn put_alias(state: &AppState, ctx: &Ctx, name: &str) -> Result<Respon
             }
             None => tx.snapshot().settings.default_group_key.clone(),
         };
+        // Creating a subscription places it under a group: the caller needs the right there.
+        let group_scope = tx
+            .snapshot()
+            .tree
+            .group(&parent)
+            .map(|g| Scope::ManagementGroup(g.id.clone()))
+            .unwrap_or(Scope::Root);
+        crate::access::require(
+            ctx,
+            tx.snapshot(),
+            &ctx.op.action(),
+            &group_scope,
+            &crate::access::RequestAttributes::default(),
+        )?;
         let kind = if sub.is_aws_account() {
             SubscriptionKind::Aws
         } else {
@@ -197,6 +213,24 @@ pub async fn put_alias(state: &AppState, ctx: &Ctx, name: &str) -> Result<Respon
     Ok(json(StatusCode::CREATED, rendered))
 }
 
+/// An alias shows its subscription: only to who may read that subscription.
+fn require_sub_read(ctx: &Ctx, sub: &str) -> Result<(), ApiError> {
+    let scope = SubscriptionId::parse(sub)
+        .map(Scope::Subscription)
+        .map_err(|e| ApiError::internal("read a stored subscription id", &e))?;
+    const READ: &str = "Microsoft.Resources/subscriptions/read";
+    if crate::access::can(ctx, READ, &scope) {
+        Ok(())
+    } else {
+        Err(crate::access::refusal(
+            ctx,
+            READ,
+            &scope,
+            &leitstand_rbac::engine::Verdict::NotGranted,
+        ))
+    }
+}
+
 fn parse_group(text: &str, path: &str) -> Result<GroupId, ApiError> {
     let id = text.rsplit('/').next().unwrap_or(text);
     GroupId::parse(id)
@@ -207,6 +241,7 @@ fn parse_group(text: &str, path: &str) -> Result<GroupId, ApiError> {
 pub async fn get_alias(state: &AppState, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
     match state.store.get_alias(&ctx.caller.tenant, name).await? {
         Some((alias, sub, workload)) => {
+            require_sub_read(ctx, &sub)?;
             Ok(json(StatusCode::OK, render_alias(&alias, &sub, &workload)))
         }
         None => Err(ApiError::new(

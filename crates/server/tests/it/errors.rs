@@ -197,8 +197,16 @@ async fn non_admin_tokens_are_refused(backend: Backend) {
         "1h",
     ]);
     let token = token["accessToken"].as_str().unwrap();
+    server
+        .call(Method::PUT, &mg("platform"), Some(json!({})))
+        .await;
     let refused = server
-        .call_as(token, Method::PUT, &mg("nope"), Some(json!({})))
+        .call_as(
+            token,
+            Method::PUT,
+            &mg("nope"),
+            Some(json!({ "properties": { "details": { "parent": { "id": "/providers/Microsoft.Management/managementGroups/platform" } } } })),
+        )
         .await;
     assert_arm_error(&refused, 403, "AuthorizationFailed");
     assert!(refused.1["error"]["message"]

@@ -83,7 +83,14 @@ pub struct Server {
     pub token: String,
     pub app_id: String,
     pub secret: String,
+    /// The admin service principal's object id.
+    pub object_id: String,
 }
+
+/// The built-in Owner role.
+pub const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+/// The built-in Reader role.
+pub const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -122,6 +129,32 @@ impl Server {
             .sign_in(&tenant, &server.app_id.clone(), &server.secret.clone())
             .await
             .expect("sign in");
+        // Nobody has access by default: the global admin elevates (User Access Administrator
+        // at `/`) and makes itself Owner at `/`, as an MSP's first administrator would.
+        let object_id = sp["objectId"].as_str().expect("object id").to_owned();
+        server.object_id = object_id.clone();
+        let elevated = server
+            .call(
+                reqwest::Method::POST,
+                "/providers/Microsoft.Authorization/elevateAccess?api-version=2015-07-01",
+                None,
+            )
+            .await;
+        assert_eq!(elevated.0.as_u16(), 200, "elevate access: {elevated:?}");
+        let owner = server
+            .call(
+                reqwest::Method::PUT,
+                &format!(
+                    "/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01",
+                    uuid::Uuid::new_v4()
+                ),
+                Some(serde_json::json!({ "properties": {
+                    "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"),
+                    "principalId": object_id,
+                }})),
+            )
+            .await;
+        assert_eq!(owner.0.as_u16(), 201, "Owner at /: {owner:?}");
         server
     }
 
@@ -219,6 +252,7 @@ impl Server {
             token: String::new(),
             app_id: String::new(),
             secret: String::new(),
+            object_id: String::new(),
         }
     }
 

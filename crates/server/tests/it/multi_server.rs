@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::harness::{mg, postgres_admin_url, Backend, Server};
+use crate::harness::{mg, postgres_admin_url, Backend, Server, READER};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_database_agree_at_once() {
@@ -64,6 +64,7 @@ async fn two_servers_on_one_database_agree_at_once() {
         "late",
         "--global-admin",
     ]);
+    let mut tokens = Vec::new();
     for server in [&a, &b] {
         let token = server
             .sign_in(
@@ -73,6 +74,35 @@ async fn two_servers_on_one_database_agree_at_once() {
             )
             .await
             .unwrap();
+        // Nobody has access by default, global administrators included.
+        assert_eq!(
+            server
+                .call_as(&token, Method::GET, &mg("g0"), None)
+                .await
+                .0
+                .as_u16(),
+            403
+        );
+        tokens.push(token);
+    }
+    // A grant through one server is in force on the other for its next request.
+    let granted = a
+        .call(
+            Method::PUT,
+            &format!(
+                "{}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01",
+                mg("g0").split('?').next().unwrap(),
+                uuid::Uuid::new_v4()
+            ),
+            Some(json!({ "properties": {
+                "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{READER}"),
+                "principalId": sp["objectId"],
+            }})),
+        )
+        .await;
+    assert_eq!(granted.0.as_u16(), 201, "{granted:?}");
+    for (server, token) in [&b, &a].into_iter().zip(tokens.iter().rev()) {
+        let token = token.clone();
         assert_eq!(
             server
                 .call_as(&token, Method::GET, &mg("g0"), None)

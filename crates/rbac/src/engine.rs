@@ -1,0 +1,700 @@
+//! The access engine: every role assignment, deny assignment, custom role and group membership
+//! of one tenant, indexed so that one check costs a handful of hash lookups, and kept in step
+//! with each write (persistent maps: a write copies only what it touches, readers keep theirs).
+//!
+//! A check asks: may `principal` perform `action` at the scope whose chain (the scope and every
+//! scope above it, lowercase canonical ids) is `chain`? The engine expands the principal's
+//! groups (nested groups too), takes the assignments of the principal and of each group, keeps
+//! those whose scope is in the chain, and lets a role grant the action. A deny assignment that
+//! applies wins over any grant. An assignment whose condition does not hold grants nothing, and
+//! a permission block whose condition does not hold grants nothing.
+//!
+//! It does not know the hierarchy: the caller computes the chain (from `leitstand-core`'s tree),
+//! so a move is in force with the tree that holds it. It does no I/O.
+
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
+
+use crate::condition::{self, AttributeValue, Context, Source};
+use crate::definition::{Permission, RoleDefinition};
+
+/// The principal id Azure uses in deny assignments for everyone.
+pub const EVERYONE: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Most levels of group nesting the engine follows (a cycle stops there too).
+const MAX_NESTING: usize = 32;
+
+/// One action pattern, compiled: lowercase, with the common shapes matched without the glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pattern {
+    /// `*`.
+    Any,
+    /// No wildcard.
+    Exact(Box<str>),
+    /// `prefix*` with no other wildcard.
+    Prefix(Box<str>),
+    /// `*suffix` with no other wildcard.
+    Suffix(Box<str>),
+    /// Anything else.
+    Glob(Box<str>),
+}
+
+impl Pattern {
+    fn compile(pattern: &str) -> Pattern {
+        let lower = pattern.to_ascii_lowercase();
+        let stars = lower.bytes().filter(|b| *b == b'*').count();
+        if lower == "*" {
+            Pattern::Any
+        } else if stars == 0 {
+            Pattern::Exact(lower.into())
+        } else if stars == 1 && lower.ends_with('*') {
+            Pattern::Prefix(lower.trim_end_matches('*').into())
+        } else if stars == 1 && lower.starts_with('*') {
+            Pattern::Suffix(lower.trim_start_matches('*').into())
+        } else {
+            Pattern::Glob(lower.into())
+        }
+    }
+
+    /// Matches a lowercase action.
+    fn matches(&self, action: &str) -> bool {
+        match self {
+            Pattern::Any => true,
+            Pattern::Exact(p) => **p == *action,
+            Pattern::Prefix(p) => action.starts_with(&**p),
+            Pattern::Suffix(p) => action.ends_with(&**p),
+            Pattern::Glob(p) => crate::matching::action_matches(p, action),
+        }
+    }
+}
+
+/// A permission block, compiled.
+#[derive(Debug, Clone)]
+struct Block {
+    actions: Vec<Pattern>,
+    not_actions: Vec<Pattern>,
+    data_actions: Vec<Pattern>,
+    not_data_actions: Vec<Pattern>,
+    /// The block's condition, parsed; a block whose condition does not parse grants nothing.
+    condition: Option<Result<Arc<condition::Condition>, ()>>,
+}
+
+impl Block {
+    fn compile(p: &Permission) -> Block {
+        let compile = |list: &[String]| list.iter().map(|s| Pattern::compile(s)).collect();
+        Block {
+            actions: compile(&p.actions),
+            not_actions: compile(&p.not_actions),
+            data_actions: compile(&p.data_actions),
+            not_data_actions: compile(&p.not_data_actions),
+            condition: p.condition.as_ref().map(|c| {
+                condition::parse(&c.expression)
+                    .map(Arc::new)
+                    .map_err(|_| ())
+            }),
+        }
+    }
+
+    /// Whether the patterns grant the (lowercase) action; conditions aside.
+    fn patterns_allow(&self, action: &str, data: bool) -> bool {
+        let (granted, subtracted) = if data {
+            (&self.data_actions, &self.not_data_actions)
+        } else {
+            (&self.actions, &self.not_actions)
+        };
+        granted.iter().any(|p| p.matches(action)) && !subtracted.iter().any(|p| p.matches(action))
+    }
+}
+
+/// A role definition, compiled for checks.
+#[derive(Debug, Clone)]
+pub struct CompiledRole {
+    /// The definition's id (lowercase GUID).
+    pub id: Arc<str>,
+    /// The role's name.
+    pub name: Arc<str>,
+    blocks: Vec<Block>,
+}
+
+impl CompiledRole {
+    /// Compiles a definition.
+    pub fn compile(role: &RoleDefinition) -> CompiledRole {
+        CompiledRole {
+            id: role.id.to_ascii_lowercase().into(),
+            name: role.role_name.as_str().into(),
+            blocks: role.permissions.iter().map(Block::compile).collect(),
+        }
+    }
+
+    /// Whether some block grants the lowercase `action`, each block's condition evaluated
+    /// against `context`.
+    fn allows(&self, action: &str, data: bool, context: &dyn Context) -> bool {
+        self.blocks.iter().any(|b| {
+            b.patterns_allow(action, data)
+                && match &b.condition {
+                    None => true,
+                    Some(Ok(c)) => condition::evaluate(c.as_ref(), context).result,
+                    Some(Err(())) => false,
+                }
+        })
+    }
+
+    /// Whether some block grants the lowercase `action` by its patterns, conditions aside.
+    fn allows_ignoring_conditions(&self, action: &str, data: bool) -> bool {
+        self.blocks.iter().any(|b| b.patterns_allow(action, data))
+    }
+
+    /// Whether some block that grants the action carries a condition.
+    fn conditional_for(&self, action: &str, data: bool) -> bool {
+        self.blocks
+            .iter()
+            .any(|b| b.condition.is_some() && b.patterns_allow(action, data))
+    }
+}
+
+/// The built-in roles, compiled once.
+static BUILTIN: LazyLock<std::collections::HashMap<String, Arc<CompiledRole>>> =
+    LazyLock::new(|| {
+        crate::builtin_roles()
+            .iter()
+            .map(|r| (r.id.clone(), Arc::new(CompiledRole::compile(r))))
+            .collect()
+    });
+
+/// A role assignment as the engine holds it.
+#[derive(Debug, Clone)]
+pub struct AssignmentEntry {
+    /// The assignment's name (lowercase GUID).
+    pub id: Arc<str>,
+    /// The lowercase canonical scope id (`/` for the root scope).
+    pub scope: Arc<str>,
+    /// The lowercase principal id.
+    pub principal: Arc<str>,
+    /// The lowercase role definition id.
+    pub role: Arc<str>,
+    /// The condition, parsed; an assignment whose condition does not parse grants nothing.
+    condition: Option<Result<Arc<condition::Condition>, ()>>,
+}
+
+impl AssignmentEntry {
+    /// Builds an entry; ids are lowercased, the condition parsed.
+    pub fn new(
+        id: &str,
+        scope: &str,
+        principal: &str,
+        role: &str,
+        condition: Option<&str>,
+    ) -> AssignmentEntry {
+        AssignmentEntry {
+            id: id.to_ascii_lowercase().into(),
+            scope: normalize_scope(scope).into(),
+            principal: principal.to_ascii_lowercase().into(),
+            role: role.to_ascii_lowercase().into(),
+            condition: condition
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| condition::parse(c).map(Arc::new).map_err(|_| ())),
+        }
+    }
+
+    /// Whether the assignment has a condition.
+    pub fn has_condition(&self) -> bool {
+        self.condition.is_some()
+    }
+}
+
+/// A deny assignment as the engine holds it.
+#[derive(Debug, Clone)]
+pub struct DenyEntry {
+    /// The deny assignment's id (lowercase GUID).
+    pub id: Arc<str>,
+    /// Its name, for messages.
+    pub name: Arc<str>,
+    /// The lowercase canonical scope id.
+    pub scope: Arc<str>,
+    /// The principals it denies ([`EVERYONE`] for all).
+    pub principals: Vec<Arc<str>>,
+    /// The principals it leaves alone, whatever `principals` says.
+    pub exclude_principals: Vec<Arc<str>>,
+    /// Applies at its own scope only, not below.
+    pub do_not_apply_to_child_scopes: bool,
+    blocks: Vec<Block>,
+}
+
+impl DenyEntry {
+    /// Builds an entry from its permission blocks (Actions/NotActions/DataActions/NotDataActions
+    /// are what it denies and leaves open).
+    pub fn new(
+        id: &str,
+        name: &str,
+        scope: &str,
+        permissions: &[Permission],
+        principals: &[String],
+        exclude_principals: &[String],
+        do_not_apply_to_child_scopes: bool,
+    ) -> DenyEntry {
+        let ids = |list: &[String]| list.iter().map(|p| p.to_ascii_lowercase().into()).collect();
+        DenyEntry {
+            id: id.to_ascii_lowercase().into(),
+            name: name.into(),
+            scope: normalize_scope(scope).into(),
+            principals: ids(principals),
+            exclude_principals: ids(exclude_principals),
+            do_not_apply_to_child_scopes,
+            blocks: permissions.iter().map(Block::compile).collect(),
+        }
+    }
+
+    fn denies(&self, action: &str, data: bool) -> bool {
+        self.blocks.iter().any(|b| b.patterns_allow(action, data))
+    }
+
+    fn covers(&self, principals: &[Arc<str>]) -> bool {
+        let named = self
+            .principals
+            .iter()
+            .any(|p| &**p == EVERYONE || principals.contains(p));
+        named
+            && !self
+                .exclude_principals
+                .iter()
+                .any(|p| principals.contains(p))
+    }
+}
+
+/// Lowercases a scope id and drops a trailing slash (but keeps `/`).
+pub fn normalize_scope(scope: &str) -> String {
+    let lower = scope.to_ascii_lowercase();
+    let trimmed = lower.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+type Map<V> = im::HashMap<Arc<str>, V>;
+
+/// Everything one tenant's checks need. Cloning is cheap (persistent maps).
+#[derive(Clone, Default)]
+pub struct AccessIndex {
+    custom_roles: Map<Arc<CompiledRole>>,
+    assignments: Map<Arc<AssignmentEntry>>,
+    by_principal: Map<Arc<[Arc<AssignmentEntry>]>>,
+    by_scope: Map<Arc<[Arc<AssignmentEntry>]>>,
+    /// Member → the groups it is a direct member of.
+    member_of: Map<Arc<[Arc<str>]>>,
+    /// Group → its direct members.
+    members: Map<Arc<[Arc<str>]>>,
+    denies: Map<Arc<DenyEntry>>,
+    denies_by_scope: Map<Arc<[Arc<DenyEntry>]>>,
+}
+
+impl std::fmt::Debug for AccessIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessIndex")
+            .field("custom_roles", &self.custom_roles.len())
+            .field("assignments", &self.assignments.len())
+            .field("memberships", &self.member_of.len())
+            .field("denies", &self.denies.len())
+            .finish()
+    }
+}
+
+fn push<T: Clone>(list: Option<&Arc<[T]>>, item: T) -> Arc<[T]> {
+    let mut v: Vec<T> = list.map(|l| l.to_vec()).unwrap_or_default();
+    v.push(item);
+    v.into()
+}
+
+fn without<T: Clone>(list: Option<&Arc<[T]>>, keep: impl Fn(&T) -> bool) -> Option<Arc<[T]>> {
+    let v: Vec<T> = list.map(|l| l.iter().filter(|x| keep(x)).cloned().collect())?;
+    (!v.is_empty()).then(|| v.into())
+}
+
+fn set<V: Clone>(map: &mut Map<V>, key: &Arc<str>, value: Option<V>) {
+    match value {
+        Some(v) => {
+            map.insert(key.clone(), v);
+        }
+        None => {
+            map.remove(key);
+        }
+    }
+}
+
+/// Attributes of a request that conditions read; `()` supplies none.
+pub trait Attributes {
+    /// Returns the attribute `name` from `source`, if the request has it.
+    fn attribute(&self, source: Source, name: &str) -> Option<AttributeValue>;
+    /// Returns the suboperation, if any.
+    fn sub_operation(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Attributes for () {
+    fn attribute(&self, _: Source, _: &str) -> Option<AttributeValue> {
+        None
+    }
+}
+
+struct ConditionContext<'a> {
+    action: &'a str,
+    attributes: &'a dyn Attributes,
+}
+
+impl Context for ConditionContext<'_> {
+    fn action(&self) -> &str {
+        self.action
+    }
+    fn sub_operation(&self) -> Option<&str> {
+        self.attributes.sub_operation()
+    }
+    fn attribute(&self, source: Source, name: &str) -> Option<AttributeValue> {
+        self.attributes.attribute(source, name)
+    }
+}
+
+/// One question to the engine.
+#[derive(Clone, Copy)]
+pub struct Check<'a> {
+    /// The principal asking (any case).
+    pub principal: &'a str,
+    /// The action or data action (any case).
+    pub action: &'a str,
+    /// Whether `action` is a data action.
+    pub data_action: bool,
+    /// The lowercase ids of the target scope and every scope above it, the target first.
+    pub chain: &'a [&'a str],
+    /// What conditions may read.
+    pub attributes: &'a dyn Attributes,
+}
+
+/// The engine's answer, borrowing from the index.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// Granted by this assignment.
+    Allowed(Arc<AssignmentEntry>),
+    /// Refused by this deny assignment.
+    Denied(Arc<DenyEntry>),
+    /// Nothing grants it.
+    NotGranted,
+}
+
+impl Verdict {
+    /// Whether the request may go ahead.
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Verdict::Allowed(_))
+    }
+}
+
+/// A principal that can perform an action at a scope, and how.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    /// The principal.
+    pub principal: Arc<str>,
+    /// The assignment that grants it.
+    pub assignment: Arc<AssignmentEntry>,
+    /// The group the assignment is made to, when the principal holds it through membership.
+    pub via_group: Option<Arc<str>>,
+    /// Whether a condition (of the assignment or the role) decides it per request.
+    pub conditional: bool,
+}
+
+impl AccessIndex {
+    /// Returns a role: built-in or one of this tenant's custom roles.
+    pub fn role(&self, id: &str) -> Option<Arc<CompiledRole>> {
+        BUILTIN
+            .get(id)
+            .or_else(|| self.custom_roles.get(id))
+            .cloned()
+    }
+
+    /// Adds or replaces a custom role.
+    pub fn upsert_role(&mut self, role: &RoleDefinition) {
+        let compiled = CompiledRole::compile(role);
+        self.custom_roles
+            .insert(compiled.id.clone(), Arc::new(compiled));
+    }
+
+    /// Removes a custom role.
+    pub fn remove_role(&mut self, id: &str) {
+        self.custom_roles.remove(id);
+    }
+
+    /// Adds (or replaces, by id) a role assignment.
+    pub fn insert_assignment(&mut self, entry: AssignmentEntry) {
+        self.remove_assignment(&entry.id.clone());
+        let entry = Arc::new(entry);
+        self.assignments.insert(entry.id.clone(), entry.clone());
+        let by_p = push(self.by_principal.get(&entry.principal), entry.clone());
+        self.by_principal.insert(entry.principal.clone(), by_p);
+        let by_s = push(self.by_scope.get(&entry.scope), entry.clone());
+        self.by_scope.insert(entry.scope.clone(), by_s);
+    }
+
+    /// Removes a role assignment by id; returns whether there was one.
+    pub fn remove_assignment(&mut self, id: &str) -> bool {
+        let Some(old) = self.assignments.remove(id) else {
+            return false;
+        };
+        let keep = |a: &Arc<AssignmentEntry>| a.id != old.id;
+        let p = without(self.by_principal.get(&old.principal), keep);
+        set(&mut self.by_principal, &old.principal, p);
+        let s = without(self.by_scope.get(&old.scope), keep);
+        set(&mut self.by_scope, &old.scope, s);
+        true
+    }
+
+    /// Records that `member` is a direct member of `group`.
+    pub fn add_membership(&mut self, group: &str, member: &str) {
+        let group: Arc<str> = group.to_ascii_lowercase().into();
+        let member: Arc<str> = member.to_ascii_lowercase().into();
+        if self
+            .member_of
+            .get(&member)
+            .is_some_and(|g| g.contains(&group))
+        {
+            return;
+        }
+        let of = push(self.member_of.get(&member), group.clone());
+        self.member_of.insert(member.clone(), of);
+        let ms = push(self.members.get(&group), member);
+        self.members.insert(group, ms);
+    }
+
+    /// Removes a direct membership.
+    pub fn remove_membership(&mut self, group: &str, member: &str) {
+        let group: Arc<str> = group.to_ascii_lowercase().into();
+        let member: Arc<str> = member.to_ascii_lowercase().into();
+        let of = without(self.member_of.get(&member), |g| *g != group);
+        set(&mut self.member_of, &member, of);
+        let ms = without(self.members.get(&group), |m| *m != member);
+        set(&mut self.members, &group, ms);
+    }
+
+    /// Adds (or replaces, by id) a deny assignment.
+    pub fn insert_deny(&mut self, entry: DenyEntry) {
+        self.remove_deny(&entry.id.clone());
+        let entry = Arc::new(entry);
+        self.denies.insert(entry.id.clone(), entry.clone());
+        let s = push(self.denies_by_scope.get(&entry.scope), entry.clone());
+        self.denies_by_scope.insert(entry.scope.clone(), s);
+    }
+
+    /// Removes a deny assignment by id.
+    pub fn remove_deny(&mut self, id: &str) -> bool {
+        let Some(old) = self.denies.remove(id) else {
+            return false;
+        };
+        let s = without(self.denies_by_scope.get(&old.scope), |d| d.id != old.id);
+        set(&mut self.denies_by_scope, &old.scope, s);
+        true
+    }
+
+    /// Returns how many role assignments the index holds.
+    pub fn assignment_count(&self) -> usize {
+        self.assignments.len()
+    }
+
+    /// Returns how many deny assignments the index holds.
+    pub fn deny_count(&self) -> usize {
+        self.denies.len()
+    }
+
+    /// Returns the deny assignments, in no particular order.
+    pub fn deny_assignments(&self) -> impl Iterator<Item = &Arc<DenyEntry>> {
+        self.denies.values()
+    }
+
+    /// Returns the principal and every group it is in, nested groups too (the principal first).
+    pub fn principal_and_groups(&self, principal: &str) -> Vec<Arc<str>> {
+        let me: Arc<str> = principal.to_ascii_lowercase().into();
+        let mut out = vec![me];
+        let mut i = 0;
+        while let Some(current) = out.get(i).cloned() {
+            i += 1;
+            if i > MAX_NESTING * 64 {
+                break;
+            }
+            if let Some(groups) = self.member_of.get(&current) {
+                for g in groups.iter() {
+                    if !out.contains(g) {
+                        out.push(g.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Returns the principals that hold membership in `group`, nested groups included.
+    pub fn transitive_members(&self, group: &str) -> Vec<Arc<str>> {
+        let mut out: Vec<Arc<str>> = Vec::new();
+        let mut seen: HashSet<Arc<str>> = HashSet::new();
+        let mut queue: Vec<Arc<str>> = vec![group.to_ascii_lowercase().into()];
+        while let Some(g) = queue.pop() {
+            if let Some(members) = self.members.get(&g) {
+                for m in members.iter() {
+                    if seen.insert(m.clone()) {
+                        out.push(m.clone());
+                        queue.push(m.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Returns the assignments of the principal and its groups whose scope is in `chain`.
+    pub fn applicable(&self, principals: &[Arc<str>], chain: &[&str]) -> Vec<Arc<AssignmentEntry>> {
+        principals
+            .iter()
+            .filter_map(|p| self.by_principal.get(p))
+            .flat_map(|list| list.iter())
+            .filter(|a| chain.contains(&&*a.scope))
+            .cloned()
+            .collect()
+    }
+
+    /// Returns an assignment by id (lowercase).
+    pub fn assignment(&self, id: &str) -> Option<Arc<AssignmentEntry>> {
+        self.assignments.get(id).cloned()
+    }
+
+    /// Returns the assignments made to one principal (lowercase id), not its groups'.
+    pub fn assignments_of(&self, principal: &str) -> impl Iterator<Item = &Arc<AssignmentEntry>> {
+        self.by_principal
+            .get(principal)
+            .into_iter()
+            .flat_map(|list| list.iter())
+    }
+
+    /// Returns every assignment made at one of the chain's scopes.
+    pub fn assignments_at(&self, chain: &[&str]) -> Vec<Arc<AssignmentEntry>> {
+        chain
+            .iter()
+            .filter_map(|s| self.by_scope.get(*s))
+            .flat_map(|list| list.iter().cloned())
+            .collect()
+    }
+
+    /// Returns every assignment, in no particular order.
+    pub fn all_assignments(&self) -> impl Iterator<Item = &Arc<AssignmentEntry>> {
+        self.assignments.values()
+    }
+
+    fn deny_for(
+        &self,
+        principals: &[Arc<str>],
+        action: &str,
+        data: bool,
+        chain: &[&str],
+    ) -> Option<Arc<DenyEntry>> {
+        if self.denies.is_empty() {
+            return None;
+        }
+        for (depth, scope) in chain.iter().enumerate() {
+            let Some(list) = self.denies_by_scope.get(*scope) else {
+                continue;
+            };
+            for deny in list.iter() {
+                if deny.do_not_apply_to_child_scopes && depth > 0 {
+                    continue;
+                }
+                if deny.covers(principals) && deny.denies(action, data) {
+                    return Some(deny.clone());
+                }
+            }
+        }
+        None
+    }
+
+    /// Decides one request.
+    pub fn check(&self, check: &Check<'_>) -> Verdict {
+        let action = check.action.to_ascii_lowercase();
+        let principals = self.principal_and_groups(check.principal);
+        self.check_for(&principals, &action, check)
+    }
+
+    /// Decides one request for an expanded principal set and a lowercase action.
+    fn check_for(&self, principals: &[Arc<str>], action: &str, check: &Check<'_>) -> Verdict {
+        if let Some(deny) = self.deny_for(principals, action, check.data_action, check.chain) {
+            return Verdict::Denied(deny);
+        }
+        let context = ConditionContext {
+            action: check.action,
+            attributes: check.attributes,
+        };
+        for p in principals {
+            let Some(list) = self.by_principal.get(p) else {
+                continue;
+            };
+            for a in list.iter() {
+                if !check.chain.contains(&&*a.scope) {
+                    continue;
+                }
+                let Some(role) = self.role(&a.role) else {
+                    continue;
+                };
+                if !role.allows(action, check.data_action, &context) {
+                    continue;
+                }
+                let holds = match &a.condition {
+                    None => true,
+                    Some(Ok(c)) => condition::evaluate(c.as_ref(), &context).result,
+                    Some(Err(())) => false,
+                };
+                if holds {
+                    return Verdict::Allowed(a.clone());
+                }
+            }
+        }
+        Verdict::NotGranted
+    }
+
+    /// Lists who can perform `action` at the scope of `chain`: every principal with an
+    /// assignment that grants it (members of a granted group too), leaving out those a deny
+    /// assignment refuses. Conditional grants are listed and marked.
+    pub fn who_can(&self, action: &str, data_action: bool, chain: &[&str]) -> Vec<Holder> {
+        let lower = action.to_ascii_lowercase();
+        let mut out: Vec<Holder> = Vec::new();
+        for a in self.assignments_at(chain) {
+            let Some(role) = self.role(&a.role) else {
+                continue;
+            };
+            if !role.allows_ignoring_conditions(&lower, data_action) {
+                continue;
+            }
+            let conditional = a.has_condition() || role.conditional_for(&lower, data_action);
+            let mut holders = vec![(a.principal.clone(), None)];
+            holders.extend(
+                self.transitive_members(&a.principal)
+                    .into_iter()
+                    .map(|m| (m, Some(a.principal.clone()))),
+            );
+            for (principal, via_group) in holders {
+                let principals = self.principal_and_groups(&principal);
+                if self
+                    .deny_for(&principals, &lower, data_action, chain)
+                    .is_some()
+                {
+                    continue;
+                }
+                if out
+                    .iter()
+                    .any(|h| h.principal == principal && !h.conditional)
+                {
+                    continue;
+                }
+                out.push(Holder {
+                    principal,
+                    assignment: a.clone(),
+                    via_group,
+                    conditional,
+                });
+            }
+        }
+        out
+    }
+}
