@@ -488,6 +488,64 @@ async fn check_assignments_keep_their_roles(
     Ok(())
 }
 
+/// Most operation names listed per principal and direction in a move preview (the counts are
+/// whole).
+const MAX_LISTED_OPERATIONS: usize = 200;
+
+/// For each principal, the catalogued operations it may perform at `child` today but not
+/// under the new ancestors `after` (group keys, nearest first), and the other way round.
+fn effective_changes(
+    snapshot: &Snapshot,
+    child: &Scope,
+    after: &[String],
+    principals: &std::collections::BTreeSet<String>,
+) -> Value {
+    let before_chain = crate::access::chain(&snapshot.tree, child);
+    let mut after_chain = vec![child.to_string().to_ascii_lowercase()];
+    after_chain.extend(
+        after
+            .iter()
+            .filter_map(|k| snapshot.tree.group(k))
+            .map(|g| group_id(g.id.as_str()).to_ascii_lowercase()),
+    );
+    after_chain.push("/".to_owned());
+    let before_chain: Vec<&str> = before_chain.iter().map(String::as_str).collect();
+    let after_chain: Vec<&str> = after_chain.iter().map(String::as_str).collect();
+    let mut out = serde_json::Map::new();
+    for principal in principals {
+        let allowed = |chain: &[&str], op: &leitstand_rbac::Operation| {
+            snapshot
+                .access
+                .check(&leitstand_rbac::engine::Check {
+                    principal,
+                    action: &op.name,
+                    data_action: op.is_data_action,
+                    chain,
+                    attributes: &(),
+                })
+                .is_allowed()
+        };
+        let (mut lost, mut gained) = (Vec::new(), Vec::new());
+        for op in leitstand_rbac::operations() {
+            match (allowed(&before_chain, op), allowed(&after_chain, op)) {
+                (true, false) => lost.push(op.name.as_str()),
+                (false, true) => gained.push(op.name.as_str()),
+                _ => {}
+            }
+        }
+        out.insert(
+            principal.clone(),
+            json!({
+                "lostCount": lost.len(),
+                "gainedCount": gained.len(),
+                "lost": lost.iter().take(MAX_LISTED_OPERATIONS).collect::<Vec<_>>(),
+                "gained": gained.iter().take(MAX_LISTED_OPERATIONS).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    Value::Object(out)
+}
+
 /// `DELETE …/managementGroups/{groupId}`: answered 202 with an operation-status URL.
 pub async fn delete(state: &AppState, ctx: &Ctx, id: &GroupId) -> Result<Response, ApiError> {
     let key = id.key();
@@ -983,10 +1041,16 @@ pub async fn preview_move(
             list.push(json!({ "roleAssignmentId": assignment.id, "roleName": role, "scope": assignment.scope }));
         }
     }
+    // Effective permissions gained and lost at the child, per principal whose inherited
+    // assignments change: every catalogued operation checked with the chain before and after.
+    let principals: std::collections::BTreeSet<String> =
+        lost.keys().chain(gained.keys()).cloned().collect();
+    let effective = effective_changes(&snapshot, &child, &after, &principals);
     Ok(json(
         StatusCode::OK,
         json!({
             "childId": child_id,
+            "effectivePermissionsByPrincipal": effective,
             "newParentId": group_id(new_parent.as_str()),
             "allowed": allowed,
             "error": error,

@@ -10,6 +10,7 @@
     reason = "a test panics on failure"
 )]
 
+mod access;
 mod audit;
 mod durability;
 mod errors;
