@@ -261,6 +261,13 @@ impl DenyEntry {
     }
 }
 
+/// `/subscriptions/{id}` of a lowercase scope at or below a subscription.
+fn subscription_of(scope: &str) -> Option<Arc<str>> {
+    let rest = scope.strip_prefix("/subscriptions/")?;
+    let id = rest.split('/').next().filter(|id| !id.is_empty())?;
+    Some(format!("/subscriptions/{id}").into())
+}
+
 /// Lowercases a scope id and drops a trailing slash (but keeps `/`).
 pub fn normalize_scope(scope: &str) -> String {
     let lower = scope.to_ascii_lowercase();
@@ -281,6 +288,8 @@ pub struct AccessIndex {
     assignments: Map<Arc<AssignmentEntry>>,
     by_principal: Map<Arc<[Arc<AssignmentEntry>]>>,
     by_scope: Map<Arc<[Arc<AssignmentEntry>]>>,
+    /// `/subscriptions/{id}` → how many assignments are at or below it (Azure's limit).
+    per_subscription: Map<usize>,
     /// Member → the groups it is a direct member of.
     member_of: Map<Arc<[Arc<str>]>>,
     /// Group → its direct members.
@@ -431,6 +440,9 @@ impl AccessIndex {
         self.by_principal.insert(entry.principal.clone(), by_p);
         let by_s = push(self.by_scope.get(&entry.scope), entry.clone());
         self.by_scope.insert(entry.scope.clone(), by_s);
+        if let Some(sub) = subscription_of(&entry.scope) {
+            *self.per_subscription.entry(sub).or_insert(0) += 1;
+        }
     }
 
     /// Removes a role assignment by id; returns whether there was one.
@@ -443,6 +455,15 @@ impl AccessIndex {
         set(&mut self.by_principal, &old.principal, p);
         let s = without(self.by_scope.get(&old.scope), keep);
         set(&mut self.by_scope, &old.scope, s);
+        if let Some(sub) = subscription_of(&old.scope) {
+            let left = self
+                .per_subscription
+                .get(&sub)
+                .copied()
+                .unwrap_or(1)
+                .saturating_sub(1);
+            set(&mut self.per_subscription, &sub, (left > 0).then_some(left));
+        }
         true
     }
 
@@ -568,6 +589,23 @@ impl AccessIndex {
             .get(principal)
             .into_iter()
             .flat_map(|list| list.iter())
+    }
+
+    /// Returns the assignments made exactly at `scope` (a lowercase scope id).
+    pub fn assignments_at_scope(&self, scope: &str) -> impl Iterator<Item = &Arc<AssignmentEntry>> {
+        self.by_scope
+            .get(scope)
+            .into_iter()
+            .flat_map(|list| list.iter())
+    }
+
+    /// Returns how many assignments are at or below the subscription `id` (any case).
+    pub fn count_in_subscription(&self, id: &str) -> usize {
+        let key = format!("/subscriptions/{}", id.to_ascii_lowercase());
+        self.per_subscription
+            .get(key.as_str())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Returns every assignment made at one of the chain's scopes.

@@ -19,6 +19,17 @@ use sqlx::Connection;
 
 use crate::Global;
 
+/// The built-in Owner role.
+const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+/// Built-in roles the bench assigns: Reader, Contributor, Backup Operator, Storage Blob Data Reader.
+const BENCH_ROLES: [&str; 3] = [
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    "00c29273-979b-4161-815c-10b084fb9324",
+];
+/// Questions per `checkAccess` call in the batch phase.
+const BATCH: usize = 1000;
+
 /// Options of `leitstand bench`.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -31,6 +42,12 @@ pub struct BenchArgs {
     /// Resources to create.
     #[arg(long, default_value_t = 20_000)]
     pub resources: usize,
+    /// Role assignments to create through the API (at subscriptions and groups).
+    #[arg(long, default_value_t = 20_000)]
+    pub assignments: usize,
+    /// Principals (users and every tenth a group) the assignments go to.
+    #[arg(long, default_value_t = 2_000)]
+    pub principals: usize,
     /// Concurrent HTTP clients.
     #[arg(long, default_value_t = 16)]
     pub clients: usize,
@@ -330,6 +347,53 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
     };
     let mut tx = store.begin_write(&tenant, now).await?;
     tx.insert_principal(&principal).await?;
+    // Nobody has access by default: the bench's principal is Owner at `/`.
+    tx.insert_role_assignment(
+        &leitstand_store::RoleAssignmentRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            scope: "/".into(),
+            role_definition_id: OWNER.into(),
+            principal_id: principal.id.clone(),
+            principal_type: "User".into(),
+            description: String::new(),
+            condition: None,
+            condition_version: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            created_by: "bench".into(),
+            updated_by: "bench".into(),
+        },
+        "bench",
+    )
+    .await?;
+    // Principals for role assignments: users, each in one of the groups.
+    let mut users = Vec::with_capacity(args.principals);
+    let mut groups = Vec::new();
+    for i in 0..args.principals {
+        let kind = if i % 10 == 0 {
+            PrincipalKind::Group
+        } else {
+            PrincipalKind::User
+        };
+        let p = Principal {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: tenant.clone(),
+            kind,
+            display_name: format!("p{i}"),
+            global_admin: false,
+            app_id: None,
+            created_at: leitstand_store::format_time(now),
+        };
+        tx.insert_principal(&p).await?;
+        if kind == PrincipalKind::Group {
+            groups.push(p.id);
+        } else {
+            if let Some(g) = groups.last() {
+                tx.add_member(g, &p.id).await?;
+            }
+            users.push(p.id);
+        }
+    }
     tx.append_event(leitstand_store::EventDraft::new(
         "Microsoft.Directory/principals/write",
         "/",
@@ -484,6 +548,146 @@ pub async fn run(global: &Global, args: BenchArgs) -> anyhow::Result<std::proces
     })
     .await?;
     report.insert("writeResources".into(), resources_phase.json());
+
+    // Role assignments at subscriptions and groups, to users and groups.
+    let snapshot = store.snapshot(&tenant).await?;
+    let mut all_subs: Vec<String> = snapshot
+        .tree
+        .subscriptions()
+        .map(|s| s.id.to_string())
+        .collect();
+    all_subs.sort();
+    let all_subs = Arc::new(all_subs);
+    let holders: Arc<Vec<String>> = Arc::new(users.iter().chain(groups.iter()).cloned().collect());
+    let (h, b, a, s, p, l) = (
+        http.clone(),
+        base.clone(),
+        auth.clone(),
+        all_subs.clone(),
+        holders.clone(),
+        leaves.clone(),
+    );
+    let ra_phase = drive("write: role assignments", args.clients, Some(args.assignments), None, move |i| {
+        let scope = if i % 5 == 0 && !l.is_empty() {
+            format!("/providers/Microsoft.Management/managementGroups/{}", l[(i / 5) % l.len()])
+        } else {
+            format!("/subscriptions/{}", s[(i * 7919) % s.len().max(1)])
+        };
+        let principal = &p[(i * 104_729) % p.len().max(1)];
+        let role = BENCH_ROLES[i % BENCH_ROLES.len()];
+        h.put(format!("{b}{scope}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01", uuid::Uuid::new_v4()))
+            .header("authorization", &a)
+            .json(&json!({ "properties": { "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{role}"), "principalId": principal } }))
+    })
+    .await?;
+    report.insert("writeRoleAssignments".into(), ra_phase.json());
+
+    // The batch check: 1,000 questions per call, about many principals, actions and scopes.
+    let actions = [
+        "Microsoft.Resources/subscriptions/resourceGroups/read",
+        "Microsoft.Resources/subscriptions/resourceGroups/delete",
+        "Microsoft.Authorization/roleAssignments/write",
+        "Microsoft.Compute/virtualMachines/start/action",
+        "Microsoft.RecoveryServices/Vaults/backupJobs/read",
+    ];
+    let batches: Arc<Vec<Value>> = Arc::new(
+        (0..64)
+            .map(|batch| {
+                let checks: Vec<Value> = (0..BATCH)
+                    .map(|k| {
+                        let i = batch * BATCH + k;
+                        json!({
+                            "principalId": holders[(i * 31) % holders.len().max(1)],
+                            "action": actions[i % actions.len()],
+                            "scope": format!("/subscriptions/{}/resourceGroups/rg{}", subs[(i * 131) % subs.len()], i % 10),
+                        })
+                    })
+                    .collect();
+                json!({ "checks": checks })
+            })
+            .collect(),
+    );
+    let (h, b, a, q) = (http.clone(), base.clone(), auth.clone(), batches.clone());
+    let batch_phase = drive(
+        &format!("read: checkAccess, {BATCH} questions per call"),
+        args.clients.min(4),
+        None,
+        Some(Duration::from_secs(args.read_seconds)),
+        move |i| {
+            h.post(format!(
+                "{b}/providers/Microsoft.Authorization/checkAccess?api-version=2022-04-01"
+            ))
+            .header("authorization", &a)
+            .json(&q[i % q.len()])
+        },
+    )
+    .await?;
+    let mut batch_json = batch_phase.json();
+    batch_json["checksPerSecond"] = json!((batch_phase.rate() * BATCH as f64).round());
+    eprintln!(
+        "bench: checkAccess: {:.0} checks/s",
+        batch_phase.rate() * BATCH as f64
+    );
+    report.insert("batchCheck".into(), batch_json);
+
+    // A change in force: a new assignment is written, and the very next check (as soon as the
+    // write returns) must see it. Measured: the write, and the first check after it.
+    let mut write_hist = histogram()?;
+    let mut seen_hist = histogram()?;
+    let (mut seen, mut missed) = (0usize, 0usize);
+    for i in 0..200usize {
+        let principal = &users[(i * 7) % users.len().max(1)];
+        let scope = format!(
+            "/subscriptions/{}/resourceGroups/rg{}",
+            subs[(i * 17) % subs.len()],
+            i % 10
+        );
+        let t0 = Instant::now();
+        let written = http
+            .put(format!("{base}{scope}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01", uuid::Uuid::new_v4()))
+            .header("authorization", &auth)
+            .json(&json!({ "properties": { "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"), "principalId": principal } }))
+            .send()
+            .await?;
+        let _ = write_hist.record(
+            u64::try_from(t0.elapsed().as_micros())
+                .unwrap_or(u64::MAX)
+                .max(1),
+        );
+        if !written.status().is_success() {
+            continue;
+        }
+        let t1 = Instant::now();
+        let answer: Value = http
+            .post(format!("{base}/providers/Microsoft.Authorization/checkAccess?api-version=2022-04-01"))
+            .header("authorization", &auth)
+            .json(&json!({ "checks": [{ "principalId": principal, "action": "Microsoft.Authorization/roleAssignments/write", "scope": scope }] }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let _ = seen_hist.record(
+            u64::try_from(t1.elapsed().as_micros())
+                .unwrap_or(u64::MAX)
+                .max(1),
+        );
+        if answer["value"][0]["allowed"] == json!(true) {
+            seen += 1;
+        } else {
+            missed += 1;
+        }
+    }
+    let in_force = json!({
+        "changes": seen + missed,
+        "seenByTheNextCheck": seen,
+        "missed": missed,
+        "writeP50Ms": write_hist.value_at_quantile(0.5) as f64 / 1000.0,
+        "writeP99Ms": write_hist.value_at_quantile(0.99) as f64 / 1000.0,
+        "nextCheckP50Ms": seen_hist.value_at_quantile(0.5) as f64 / 1000.0,
+        "nextCheckP99Ms": seen_hist.value_at_quantile(0.99) as f64 / 1000.0,
+    });
+    eprintln!("bench: change in force: {in_force}");
+    report.insert("changeInForce".into(), in_force);
 
     // Reads.
     let deep = levels

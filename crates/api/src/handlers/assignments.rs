@@ -318,31 +318,29 @@ pub async fn put(
         },
     };
     let (status, rendered) = run_write(state, ctx, target, async |tx| {
-        let existing = tx.role_assignments().await?;
-        if let Some(same) = existing.iter().find(|a| a.id == name) {
-            let unchanged = same.scope.eq_ignore_ascii_case(&row.scope) && same.role_definition_id == row.role_definition_id && same.principal_id == row.principal_id;
+        // Checked against the transaction's access index: no scan of the tenant's assignments.
+        let scope_key = row.scope.to_ascii_lowercase();
+        if let Some(same) = tx.snapshot().access.assignment(&name) {
+            let unchanged = *same.scope == *scope_key && *same.role == *row.role_definition_id && *same.principal == *row.principal_id;
             if !unchanged {
                 return Err(ApiError::new(ErrorCode::RoleAssignmentUpdateNotPermitted, format!("the role assignment `{name}` exists with another scope, role or principal; delete it first")));
             }
-            return Ok(Outcome { value: (StatusCode::OK, render(same)), http_status: 200, before: None, after: None });
+            let stored = tx.store().get_role_assignment(tx.tenant(), &name).await?.ok_or_else(|| not_found(&name))?;
+            return Ok(Outcome { value: (StatusCode::OK, render(&stored)), http_status: 200, before: None, after: None });
         }
-        if let Some(dup) = existing.iter().find(|a| {
-            a.scope.eq_ignore_ascii_case(&row.scope) && a.role_definition_id == row.role_definition_id && a.principal_id == row.principal_id
-        }) {
+        let access = &tx.snapshot().access;
+        if let Some(dup) = access.assignments_at_scope(&scope_key).find(|a| *a.role == *row.role_definition_id && *a.principal == *row.principal_id) {
             return Err(ApiError::new(ErrorCode::RoleAssignmentExists, format!("the role assignment already exists as `{}`", dup.id)));
         }
         match scope {
             Scope::ManagementGroup(_) => {
-                let n = existing.iter().filter(|a| a.scope.eq_ignore_ascii_case(&row.scope)).count();
-                if n >= MAX_PER_GROUP {
+                if access.assignments_at_scope(&scope_key).count() >= MAX_PER_GROUP {
                     return Err(ApiError::new(ErrorCode::RoleAssignmentLimitExceeded, format!("management group `{scope}` already has {MAX_PER_GROUP} role assignments, the most allowed")));
                 }
             }
             _ => {
                 if let Some(sub) = scope.subscription() {
-                    let prefix = format!("/subscriptions/{sub}").to_lowercase();
-                    let n = existing.iter().filter(|a| a.scope.to_lowercase() == prefix || a.scope.to_lowercase().starts_with(&format!("{prefix}/"))).count();
-                    if n >= MAX_PER_SUBSCRIPTION {
+                    if access.count_in_subscription(sub.as_str()) >= MAX_PER_SUBSCRIPTION {
                         return Err(ApiError::new(ErrorCode::RoleAssignmentLimitExceeded, format!("subscription `{sub}` already has {MAX_PER_SUBSCRIPTION} role assignments, the most allowed")));
                     }
                 }
