@@ -57,6 +57,12 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
             global.data.display(),
             tenant
         );
+        eprintln!(
+            "nobody has access by default: a global admin calls POST /providers/Microsoft.Authorization/elevateAccess, \
+             or the operator runs leitstand --data {} role assign --tenant {} --principal OBJECT_ID --role Owner --scope /",
+            global.data.display(),
+            tenant
+        );
     }
     let state = app_state(
         store.clone(),
