@@ -274,6 +274,15 @@ pub enum GroupCommand {
         #[arg(long)]
         member: String,
     },
+    /// Removes a principal (or a nested group) from a group.
+    RemoveMember {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        member: String,
+    },
 }
 
 pub async fn group(
@@ -281,11 +290,37 @@ pub async fn group(
     command: GroupCommand,
 ) -> anyhow::Result<std::process::ExitCode> {
     let store = open_store(global).await?;
-    let GroupCommand::AddMember {
-        tenant,
-        group,
-        member,
-    } = command;
+    let (tenant, group, member) = match command {
+        GroupCommand::AddMember {
+            tenant,
+            group,
+            member,
+        } => (tenant, group, member),
+        GroupCommand::RemoveMember {
+            tenant,
+            group,
+            member,
+        } => {
+            let tenant = parse_tenant(&tenant)?;
+            let (group, member) = (group.to_lowercase(), member.to_lowercase());
+            let mut tx = store.begin_write(&tenant, SystemClock.now()).await?;
+            if !tx.remove_member(&group, &member).await? {
+                bail!("`{member}` is not a direct member of group `{group}` in tenant `{tenant}`");
+            }
+            let mut event = cli_event(
+                "Microsoft.Directory/groups/members/delete",
+                format!("/tenants/{tenant}/principals/{group}"),
+            );
+            event.before = Some(json!({ "group": group, "member": member }));
+            tx.append_event(event).await?;
+            tx.commit().await?;
+            print(
+                global.output,
+                &json!({ "group": group, "member": member, "removed": true }),
+            )?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+    };
     let tenant = parse_tenant(&tenant)?;
     let group_p = store
         .get_principal(&tenant, &group)

@@ -276,6 +276,23 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Removes `member` from `group`; returns whether it was a member.
+    pub async fn remove_member(&mut self, group: &str, member: &str) -> Result<bool, StoreError> {
+        let tenant = self.tenant().to_owned();
+        let gone = sqlx::query(
+            "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = $3",
+        )
+        .bind(&tenant)
+        .bind(group)
+        .bind(member)
+        .execute(self.conn())
+        .await?
+        .rows_affected()
+            > 0;
+        self.snapshot_mut().access.remove_membership(group, member);
+        Ok(gone)
+    }
+
     /// Replaces every secret of a service principal with `secret`.
     pub async fn replace_secrets(&mut self, secret: &SecretRow) -> Result<(), StoreError> {
         let at = format_time(self.now());

@@ -611,6 +611,27 @@ async fn batch_checks_what_if_and_tag_conditions(backend: Backend) {
     assert!(holders.contains(&(team.clone(), Value::Null)), "{who}");
     assert!(holders.contains(&(member.id.clone(), json!(team))), "{who}");
     assert!(!holders.iter().any(|(p, _)| *p == analyst.id), "{who}");
+    // Leaving the group is in force for the member's next request.
+    let rg_delete = format!("{rg_scope}?api-version=2024-03-01");
+    let tags = json!({ "tags": { "k": "v" } });
+    let (status, _) = server
+        .call_as(&member.token, Method::PATCH, &rg_delete, Some(tags.clone()))
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    server.cli(&[
+        "group",
+        "remove-member",
+        "--tenant",
+        &server.tenant,
+        "--group",
+        &team,
+        "--member",
+        &member.id,
+    ]);
+    let refused = server
+        .call_as(&member.token, Method::PATCH, &rg_delete, Some(tags))
+        .await;
+    assert_arm_error(&refused, 403, "AuthorizationFailed");
 }
 on_both_backends!(batch_checks_what_if_and_tag_conditions);
 
