@@ -191,7 +191,7 @@ wait "$az_pid" || venv_failed=1
 
 export LEITSTAND_SDK_PYTHON="$ROOT/.venv-sdk/bin/python"
 export LEITSTAND_AZ="$ROOT/.venv-az/bin/az"
-"$LEITSTAND_SDK_PYTHON" -c 'import azure.identity, azure.mgmt.managementgroups, azure.mgmt.resource.resources, azure.mgmt.monitor' ||
+"$LEITSTAND_SDK_PYTHON" -c 'import azure.identity, azure.mgmt.authorization, azure.mgmt.managementgroups, azure.mgmt.resource.resources, azure.mgmt.monitor' ||
     die "$LEITSTAND_SDK_PYTHON cannot import the Azure SDKs"
 [[ -x $LEITSTAND_AZ ]] || die "$LEITSTAND_AZ missing"
 section_done python

@@ -8,12 +8,16 @@
 #   LEITSTAND_CLIENT_ID=<service principal app id>
 #   LEITSTAND_CLIENT_SECRET=<its secret>
 #   LEITSTAND_SUBSCRIPTIONS=<sub GUID>,<sub GUID>    # two subscriptions under the root group
+#   LEITSTAND_OTHER_CLIENT_ID=<app id of a second service principal without any assignment>
+#   LEITSTAND_OTHER_CLIENT_SECRET=<its secret>
+#   LEITSTAND_OTHER_OBJECT_ID=<its object id>
 #   REQUESTS_CA_BUNDLE=<the server's certificate (PEM)>
 #   tests/clients/az_test.sh
 #
 # It prints one line per check and exits 1 at the first failed check (2 on a usage error).
-# It runs in a fresh AZURE_CONFIG_DIR, uses names with a random suffix, so it can run again
-# against the same server, and deletes the groups it created.
+# It runs in a fresh AZURE_CONFIG_DIR (the second principal signs in in another one), uses names
+# with a random suffix, so it can run again against the same server, and deletes the groups,
+# the custom role and the role assignments it created.
 #
 # What az 2.91 does here (see also ../shared/CLIENTS.md):
 # - `az cloud register --endpoint-resource-manager URL/` reads
@@ -36,7 +40,19 @@
 #   GET /subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values
 #   ?api-version=2015-04-01&$filter=eventTimestamp ge 2026-01-01T10:00:00+00:00 and
 #   eventTimestamp le 2026-01-01T11:00:00+00:00 (timestamps unquoted, with an offset); a
-#   subscription's log holds only that subscription's events (no management-group writes).
+#   subscription's log holds only that subscription's events (no management-group writes);
+# - `az role definition create` PUTs {scope}/providers/Microsoft.Authorization/roleDefinitions/
+#   {new GUID}?api-version=2022-05-01-preview at the first assignable scope, the role name taken
+#   from the JSON's `Name`;
+# - `az role assignment create --role NAME` resolves NAME with `roleName eq '…'` at the scope,
+#   then PUTs api-version 2022-04-01; on 409 `RoleAssignmentExists` it lists and returns the
+#   existing assignment (idempotent);
+# - `az role assignment list|delete --scope S` lists with `$filter=atScope()` and keeps, unless
+#   --include-inherited, the items whose `properties.scope` equals S; it names roles by matching
+#   `roleDefinitionId` against the ids of the definitions listed at S (exact string match);
+# - `az login --service-principal --allow-no-subscriptions` for a principal that can read no
+#   subscription signs in to the tenant; `az account list --refresh` lists the subscriptions
+#   again with the cached token.
 set -euo pipefail
 
 usage_error() {
@@ -44,7 +60,8 @@ usage_error() {
     exit 2
 }
 for name in LEITSTAND_AZ LEITSTAND_URL LEITSTAND_TENANT LEITSTAND_CLIENT_ID LEITSTAND_CLIENT_SECRET \
-    LEITSTAND_SUBSCRIPTIONS REQUESTS_CA_BUNDLE; do
+    LEITSTAND_SUBSCRIPTIONS LEITSTAND_OTHER_CLIENT_ID LEITSTAND_OTHER_CLIENT_SECRET LEITSTAND_OTHER_OBJECT_ID \
+    REQUESTS_CA_BUNDLE; do
     [[ -n ${!name:-} ]] || usage_error "environment variable $name is not set"
 done
 [[ -x $LEITSTAND_AZ ]] || usage_error "LEITSTAND_AZ=$LEITSTAND_AZ is not executable"
@@ -59,12 +76,15 @@ G2=azg-b-$SUFFIX
 
 AZURE_CONFIG_DIR=$(mktemp -d)
 export AZURE_CONFIG_DIR
+# The second service principal's own az configuration and token cache.
+OTHER_CONFIG_DIR=$(mktemp -d)
+OTHER=$LEITSTAND_OTHER_OBJECT_ID
 export AZURE_CORE_COLLECT_TELEMETRY=false
 export AZURE_CORE_NO_COLOR=true
 export AZURE_CORE_ONLY_SHOW_ERRORS=true
 export AZURE_CORE_SURVEY_MESSAGE=false
 ERR=$AZURE_CONFIG_DIR/stderr
-trap 'rm -rf "$AZURE_CONFIG_DIR"' EXIT
+trap 'rm -rf "$AZURE_CONFIG_DIR" "$OTHER_CONFIG_DIR"' EXIT
 
 ok() { echo "ok    $*"; }
 fail() {
@@ -75,7 +95,7 @@ fail() {
 show_command() {
     local arg out=az
     for arg in "$@"; do
-        [[ $arg == "$LEITSTAND_CLIENT_SECRET" ]] && arg='***'
+        [[ $arg == "$LEITSTAND_CLIENT_SECRET" || $arg == "$LEITSTAND_OTHER_CLIENT_SECRET" ]] && arg='***'
         out+=" $arg"
     done
     printf '%s' "$out"
@@ -101,6 +121,23 @@ az_fails() {
 # case-insensitive).
 contains() {
     grep -qixF -- "$2" <<<"$1"
+}
+# Runs az as the second service principal (its own AZURE_CONFIG_DIR).
+other_ok() {
+    AZURE_CONFIG_DIR=$OTHER_CONFIG_DIR az_ok "$@"
+}
+# Succeeds only if az, run as the second service principal, fails with AuthorizationFailed;
+# prints the first line of az's error.
+other_refused() {
+    if AZURE_CONFIG_DIR=$OTHER_CONFIG_DIR "$LEITSTAND_AZ" "$@" >/dev/null 2>"$ERR" </dev/null; then
+        echo "the command succeeded"
+        return 1
+    fi
+    if ! grep -q AuthorizationFailed "$ERR"; then
+        head -n 3 "$ERR" | cut -c1-300
+        return 1
+    fi
+    head -n 1 "$ERR" | cut -c1-200
 }
 # Joins the lines of $1 with spaces, for messages.
 oneline() {
@@ -223,6 +260,140 @@ children=$(az_ok account management-group show --name "$TENANT" --expand --no-re
     --query "children[?type=='/subscriptions'].name" -o tsv)
 contains "$children" "$SUB1" || fail "subscription remove: the root group does not list $SUB1 ('$(oneline "$children")')"
 ok "management-group subscription remove puts $SUB1 back under the root"
+
+# --- role-based access control ---------------------------------------------------------------
+# A custom role assignable at $G1, assigned to the second principal at $G1 (inherited by $G2),
+# Reader for it on $SUB2; it is refused before, allowed after (with the token it already had)
+# and refused again once the assignments are deleted.
+G1_ID=/providers/Microsoft.Management/managementGroups/$G1
+G2_ID=/providers/Microsoft.Management/managementGroups/$G2
+CUSTOM="AZ group reader $SUFFIX"
+
+roles=$(az_ok role definition list --name Reader --scope "$G1_ID" --query '[].[roleName, roleType, name]' -o tsv)
+[[ $roles == $'Reader\tBuiltInRole\tacdd72a7-3385-48ef-bd42-f606fba81ae7' ]] ||
+    fail "role definition list --name Reader --scope $G1_ID gave: $(oneline "$roles")"
+ok "role definition list --name Reader at $G1 finds the built-in role"
+
+definition=$(printf '{"Name": "%s", "Description": "reads management groups", "Actions": ["Microsoft.Management/managementGroups/read"], "NotActions": [], "AssignableScopes": ["%s"]}' "$CUSTOM" "$G1_ID")
+created=$(az_ok role definition create --role-definition "$definition" --query '[roleName, roleType, assignableScopes[0]]' -o tsv)
+{ read -r name; read -r kind; read -r assignable; } <<<"$created" || true
+{ [[ $name == "$CUSTOM" && $kind == CustomRole ]] && same "$assignable" "$G1_ID"; } ||
+    fail "role definition create gave '$(oneline "$created")'"
+ok "role definition create '$CUSTOM' assignable at $G1"
+found=$(az_ok role definition list --name "$CUSTOM" --scope "$G2_ID" --custom-role-only --query '[].roleName' -o tsv)
+[[ $found == "$CUSTOM" ]] || fail "role definition list --name '$CUSTOM' --scope $G2_ID gave: $(oneline "$found")"
+ok "role definition list finds '$CUSTOM' at $G2, below its assignable scope"
+
+# The second principal signs in: it can read no subscription yet.
+other_ok cloud register --name Leitstand --endpoint-resource-manager "$URL/" >/dev/null
+other_ok cloud set --name Leitstand >/dev/null
+other_ok config set core.instance_discovery=false >/dev/null
+other_subs=$(other_ok login --service-principal -u "$LEITSTAND_OTHER_CLIENT_ID" -p "$LEITSTAND_OTHER_CLIENT_SECRET" \
+    --tenant "$TENANT" --allow-no-subscriptions --query "[?id!='$TENANT'].id" -o tsv)
+[[ -z $other_subs ]] || fail "login of the second principal: it sees subscriptions '$(oneline "$other_subs")'"
+ok "the second principal signs in (--allow-no-subscriptions) and sees no subscription"
+other_token=$(other_ok account get-access-token --query accessToken -o tsv)
+if error=$(other_refused account management-group show --name "$G1" --no-register); then
+    ok "the second principal may not read $G1 ($error)"
+else
+    fail "management-group show $G1 as the second principal: $error"
+fi
+# The role by its full id, so that az does not look it up by name first (a read, refused too).
+if error=$(other_refused role assignment create --assignee-object-id "$OTHER" --assignee-principal-type ServicePrincipal \
+    --role "/subscriptions/$SUB1/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7" \
+    --scope "$G1_ID"); then
+    ok "the second principal may not assign itself Reader at $G1 ($error)"
+else
+    fail "role assignment create as the second principal: $error"
+fi
+
+# The admin grants the custom role at $G1 and Reader on $SUB2.
+created=$(az_ok role assignment create --assignee-object-id "$OTHER" --assignee-principal-type ServicePrincipal \
+    --role "$CUSTOM" --scope "$G1_ID" --query '[id, scope, principalId, principalType]' -o tsv)
+{ read -r custom_assignment; read -r scope; read -r principal; read -r kind; } <<<"$created" || true
+{ same "$scope" "$G1_ID" && same "$principal" "$OTHER" && [[ $kind == ServicePrincipal ]]; } ||
+    fail "role assignment create '$CUSTOM' at $G1 gave '$(oneline "$created")'"
+ok "role assignment create gives the second principal '$CUSTOM' at $G1"
+again=$(az_ok role assignment create --assignee-object-id "$OTHER" --assignee-principal-type ServicePrincipal \
+    --role "$CUSTOM" --scope "$G1_ID" --query id -o tsv)
+same "$again" "$custom_assignment" || fail "role assignment create again gave '$again', not '$custom_assignment'"
+ok "role assignment create again returns the existing assignment (409 RoleAssignmentExists)"
+RG=azrg-$SUFFIX
+location=$(az_ok group create --name "$RG" --location westeurope --subscription "$SUB2" --query location -o tsv)
+[[ $location == westeurope ]] || fail "group create $RG in $SUB2: location '$location'"
+ok "group create $RG in $SUB2 (as the admin)"
+created=$(az_ok role assignment create --assignee-object-id "$OTHER" --assignee-principal-type ServicePrincipal \
+    --role Reader --scope "/subscriptions/$SUB2" --query '[id, scope]' -o tsv)
+{ read -r reader_assignment; read -r scope; } <<<"$created" || true
+same "$scope" "/subscriptions/$SUB2" || fail "role assignment create Reader on $SUB2 gave '$(oneline "$created")'"
+ok "role assignment create gives the second principal Reader on $SUB2"
+
+listed=$(az_ok role assignment list --scope "$G1_ID" --query '[].[principalId, roleDefinitionName, scope]' -o tsv)
+contains "$listed" "$OTHER"$'\t'"$CUSTOM"$'\t'"$G1_ID" || fail "role assignment list --scope $G1_ID shows: $(oneline "$listed")"
+ok "role assignment list --scope $G1 shows '$CUSTOM' by name"
+listed=$(az_ok role assignment list --scope "$G2_ID" --query '[].principalId' -o tsv)
+! contains "$listed" "$OTHER" || fail "role assignment list --scope $G2_ID shows the inherited assignment: $(oneline "$listed")"
+listed=$(az_ok role assignment list --scope "$G2_ID" --include-inherited --query '[].[principalId, roleDefinitionName, scope]' -o tsv)
+contains "$listed" "$OTHER"$'\t'"$CUSTOM"$'\t'"$G1_ID" ||
+    fail "role assignment list --scope $G2_ID --include-inherited shows: $(oneline "$listed")"
+grep -qiP "\tOwner\t/$" <<<"$listed" || fail "role assignment list --scope $G2_ID --include-inherited lacks Owner at /: $(oneline "$listed")"
+ok "role assignment list --scope $G2 --include-inherited adds the assignments at $G1 and /"
+listed=$(az_ok role assignment list --scope "/subscriptions/$SUB2" --query '[].[principalId, roleDefinitionName]' -o tsv)
+contains "$listed" "$OTHER"$'\t'Reader || fail "role assignment list --scope /subscriptions/$SUB2 shows: $(oneline "$listed")"
+ok "role assignment list --scope /subscriptions/$SUB2 shows Reader"
+
+# The second principal, with the token it had before the grants.
+name=$(other_ok account management-group show --name "$G1" --no-register --query name -o tsv)
+same "$name" "$G1" || fail "management-group show $G1 as the second principal gave '$name'"
+name=$(other_ok account management-group show --name "$G2" --no-register --query name -o tsv)
+same "$name" "$G2" || fail "management-group show $G2 as the second principal gave '$name'"
+[[ $(other_ok account get-access-token --query accessToken -o tsv) == "$other_token" ]] ||
+    fail "the second principal's token changed"
+ok "the second principal now reads $G1 and $G2 with the token it already had (no re-login)"
+if error=$(other_refused account management-group show --name "$TENANT" --no-register); then
+    ok "the second principal still may not read the root group ($error)"
+else
+    fail "management-group show $TENANT as the second principal: $error"
+fi
+other_subs=$(other_ok account list --refresh --query "[?id!='$TENANT'].id" -o tsv)
+[[ ${other_subs,,} == "${SUB2,,}" ]] || fail "account list --refresh as the second principal: '$(oneline "$other_subs")'"
+ok "account list --refresh as the second principal shows $SUB2 only"
+groups=$(other_ok group list --subscription "$SUB2" --query '[].name' -o tsv)
+contains "$groups" "$RG" || fail "group list --subscription $SUB2 as the second principal: '$(oneline "$groups")'"
+ok "group list --subscription $SUB2 as the second principal shows $RG"
+if error=$(other_refused group create --name "$RG-other" --location westeurope --subscription "$SUB2"); then
+    ok "the second principal, a Reader, may not create a resource group in $SUB2 ($error)"
+else
+    fail "group create as the second principal: $error"
+fi
+
+# The admin deletes both assignments: the second principal is refused again.
+az_ok role assignment delete --assignee-object-id "$OTHER" --role "$CUSTOM" --scope "$G1_ID" >/dev/null
+listed=$(az_ok role assignment list --scope "$G1_ID" --query '[].principalId' -o tsv)
+! contains "$listed" "$OTHER" || fail "role assignment delete at $G1_ID left: $(oneline "$listed")"
+ok "role assignment delete --assignee-object-id --role '$CUSTOM' --scope $G1"
+az_ok role assignment delete --ids "$reader_assignment" >/dev/null
+listed=$(az_ok role assignment list --scope "/subscriptions/$SUB2" --query '[].principalId' -o tsv)
+! contains "$listed" "$OTHER" || fail "role assignment delete --ids left: $(oneline "$listed")"
+ok "role assignment delete --ids (Reader on $SUB2)"
+if error=$(other_refused account management-group show --name "$G1" --no-register); then
+    ok "the second principal may not read $G1 any more ($error)"
+else
+    fail "management-group show $G1 as the second principal after the deletes: $error"
+fi
+if error=$(other_refused group list --subscription "$SUB2"); then
+    ok "the second principal may not list the resource groups of $SUB2 any more ($error)"
+else
+    fail "group list --subscription $SUB2 as the second principal after the deletes: $error"
+fi
+
+az_ok group delete --name "$RG" --subscription "$SUB2" --yes >/dev/null
+[[ $(az_ok group exists --name "$RG" --subscription "$SUB2") == false ]] || fail "group delete $RG: it still exists"
+ok "group delete $RG"
+az_ok role definition delete --name "$CUSTOM" --scope "$G1_ID" >/dev/null
+found=$(az_ok role definition list --name "$CUSTOM" --scope "$G1_ID" --query '[].roleName' -o tsv)
+[[ -z $found ]] || fail "role definition delete left: $(oneline "$found")"
+ok "role definition delete '$CUSTOM'"
 
 # --- errors and deletion ---------------------------------------------------------------------
 if error=$(az_fails account management-group delete --name "$G1" --no-register); then

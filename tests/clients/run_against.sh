@@ -2,8 +2,9 @@
 # Runs sdk_test.py and az_test.sh against a fresh Leitstand server:
 #   tests/clients/run_against.sh path/to/leitstand
 # Starts the binary on a free port with a self-signed certificate and a data directory from
-# mktemp, creates a global-admin service principal and two subscriptions with its CLI, runs both
-# client scripts, stops the server (SIGTERM) and exits non-zero if either script failed.
+# mktemp, creates a global-admin service principal (Owner at `/`), a second service principal
+# without any role assignment, two subscriptions and a user with its CLI, runs both client
+# scripts, stops the server (SIGTERM) and exits non-zero if either script failed.
 # Interpreters: $LEITSTAND_SDK_PYTHON and $LEITSTAND_AZ (default: the .venv-sdk and .venv-az
 # of the repository, as ./test.sh makes them). The server's log is printed when a script fails.
 set -euo pipefail
@@ -38,7 +39,14 @@ cli role assign --tenant "$LEITSTAND_TENANT" --principal "$(field objectId <<<"$
 S1=$(cli subscription create --tenant "$LEITSTAND_TENANT" --display-name sub1 | field subscriptionId)
 S2=$(cli subscription create --tenant "$LEITSTAND_TENANT" --display-name sub2 | field subscriptionId)
 LEITSTAND_USER_ID=$(cli principal create --tenant "$LEITSTAND_TENANT" --type User --name carol | field id)
+# A second service principal without any role assignment: the scripts check that it is refused
+# until they grant it a role, and delete what they granted.
+OTHER=$(cli sp create --tenant "$LEITSTAND_TENANT" --name outsider)
+LEITSTAND_OTHER_CLIENT_ID=$(field appId <<<"$OTHER")
+LEITSTAND_OTHER_CLIENT_SECRET=$(field secret <<<"$OTHER")
+LEITSTAND_OTHER_OBJECT_ID=$(field objectId <<<"$OTHER")
 export LEITSTAND_TENANT LEITSTAND_CLIENT_ID LEITSTAND_CLIENT_SECRET LEITSTAND_SUBSCRIPTIONS=$S1,$S2 LEITSTAND_USER_ID
+export LEITSTAND_OTHER_CLIENT_ID LEITSTAND_OTHER_CLIENT_SECRET LEITSTAND_OTHER_OBJECT_ID
 # Generic resources: Leitstand accepts only the Microsoft.Resources api-versions.
 export LEITSTAND_RESOURCE_API_VERSION=${LEITSTAND_RESOURCE_API_VERSION:-2024-03-01}
 
