@@ -267,6 +267,23 @@ pub async fn check_access(ctx: &Ctx) -> Result<Response, ApiError> {
         };
         let attributes =
             read_attributes(&base, q.get("attributes"), &format!("{path}.attributes"))?;
+        // A scope outside the caller's tenant is not found (whatever `/` would grant).
+        let known = match &scope {
+            Scope::Root => true,
+            Scope::ManagementGroup(g) => snapshot.tree.contains_group(&g.key()),
+            other => other
+                .subscription()
+                .is_some_and(|s| snapshot.tree.subscription(s.as_str()).is_some()),
+        };
+        if !known {
+            let err = ApiError::new(
+                ErrorCode::NotFound,
+                format!("the scope `{scope}` was not found"),
+            )
+            .at(format!("{path}.scope"));
+            answers.push(json!({ "allowed": false, "error": err.body()["error"] }));
+            continue;
+        }
         let key = scope.to_string().to_ascii_lowercase();
         let chain = chains
             .entry(key)
