@@ -114,13 +114,13 @@ for target in "${targets[@]}"; do
         echo "-- $target failed; the end of its log:"
         tail -n 40 "$log"
     fi
-    summary+=("$(printf '%-14s %-12s %12s %10s %8s %8s' "$target" "$result" \
+    summary+=("$(printf '%-16s %-12s %12s %10s %8s %8s' "$target" "$result" \
         "$(fuzz_stat number_of_executed_units "$log")" "$(fuzz_stat average_exec_per_sec "$log")" \
         "$(fuzz_stat new_units_added "$log")" "$(find "$corpus" -type f | wc -l)")")
 done
 
 echo
-printf '%-14s %-12s %12s %10s %8s %8s\n' target result execs exec/s new corpus
+printf '%-16s %-12s %12s %10s %8s %8s\n' target result execs exec/s new corpus
 printf '%s\n' "${summary[@]}"
 
 if ((${#failed[@]} > 0)); then

@@ -8,6 +8,9 @@ pub mod authorization;
 pub mod health;
 pub mod mg;
 pub mod resources;
+pub mod role_body;
+#[cfg(test)]
+mod role_body_test;
 pub mod subscriptions;
 
 use axum::response::Response;

@@ -6,6 +6,7 @@
 //! must exist (unlike Azure), at most one management group among them, no data actions at
 //! management-group scope, at most 5,000 per tenant; actions that match no known operation
 //! are warned about in `properties.warnings`. Role assignments and access checks come next.
+//! The checks that need only the request body are in `role_body`, which the fuzzer drives.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -19,6 +20,7 @@ use serde_json::{json, Value};
 
 use crate::arm::{json, Ctx};
 use crate::error::ApiError;
+use crate::handlers::role_body::{self, strings_at, ParsedRoleDefinition};
 use crate::handlers::subscriptions::require_subscription;
 use crate::AppState;
 
@@ -238,33 +240,6 @@ pub fn get_provider_operations(namespace: &str) -> Result<Response, ApiError> {
 /// Most custom roles per tenant (Azure's limit).
 pub const MAX_CUSTOM_ROLES: i64 = 5000;
 
-fn invalid(path: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRoleDefinition, message).at(path)
-}
-
-/// Reads an array of strings at `path` (absent or null: empty).
-fn strings_at(value: Option<&Value>, path: &str) -> Result<Vec<String>, ApiError> {
-    match value {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                v.as_str().map(str::to_owned).ok_or_else(|| {
-                    invalid(
-                        &format!("{path}[{i}]"),
-                        format!("`{path}[{i}]` must be a string"),
-                    )
-                })
-            })
-            .collect(),
-        Some(_) => Err(invalid(
-            path,
-            format!("`{path}` must be an array of strings"),
-        )),
-    }
-}
-
 /// Turns a stored custom role into a definition the engine and renderer use.
 pub(crate) fn custom_definition(row: &leitstand_store::CustomRoleRow) -> RoleDefinition {
     let permissions = row
@@ -337,110 +312,21 @@ pub async fn put_role_definition(
     scope: &Scope,
     id: &str,
 ) -> Result<Response, ApiError> {
-    let guid = leitstand_core::ids::parse_guid("role definition id", id)
-        .map_err(|e| {
-            ApiError::new(ErrorCode::InvalidParameter, e.to_string()).at("roleDefinitionId")
-        })?
-        .to_string();
-    if leitstand_rbac::builtin_role_by_id(&guid).is_some() {
-        return Err(ApiError::new(
-            ErrorCode::BadRequest,
-            format!("`{guid}` is a built-in role definition, which cannot be changed"),
-        ));
-    }
+    // The id is refused before the scope is looked up; `parse_role_definition` checks it again.
+    let guid = role_body::custom_role_id(id)?;
     require_scope(state, ctx, scope).await?;
-    let role_name = ctx
-        .body
-        .str("properties.roleName")?
-        .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| invalid("properties.roleName", "`properties.roleName` is required"))?;
-    if role_name.chars().count() > 512 {
-        return Err(invalid(
-            "properties.roleName",
-            "`properties.roleName` is longer than 512 characters",
-        ));
-    }
-    if leitstand_rbac::builtin_role_by_name(&role_name).is_some() {
-        return Err(ApiError::new(
-            ErrorCode::RoleDefinitionWithSameNameExists,
-            format!("a built-in role is already named `{role_name}`"),
-        )
-        .at("properties.roleName"));
-    }
-    let description = ctx.body.str("properties.description")?.unwrap_or_default();
-    if let Some(kind) = ctx.body.str("properties.type")? {
-        if !kind.eq_ignore_ascii_case("CustomRole") {
-            return Err(invalid(
-                "properties.type",
-                format!("`properties.type` must be CustomRole, not `{kind}`"),
-            ));
-        }
-    }
-    // Permission blocks.
-    let blocks = match ctx.body.get("properties.permissions")? {
-        Some(Value::Array(blocks)) if !blocks.is_empty() => blocks.clone(),
-        _ => {
-            return Err(invalid(
-                "properties.permissions",
-                "`properties.permissions` must be a non-empty array of permission blocks",
-            ))
-        }
-    };
-    let mut permissions = Vec::with_capacity(blocks.len());
-    let mut warnings = Vec::new();
-    let mut has_data_actions = false;
-    for (i, block) in blocks.iter().enumerate() {
-        let path = format!("properties.permissions[{i}]");
-        let Some(object) = block.as_object() else {
-            return Err(invalid(&path, format!("`{path}` must be an object")));
-        };
-        let mut parsed = serde_json::Map::new();
-        for (name, is_data) in [
-            ("actions", false),
-            ("notActions", false),
-            ("dataActions", true),
-            ("notDataActions", true),
-        ] {
-            let list = strings_at(crate::body::lookup(object, name), &format!("{path}.{name}"))?;
-            if name == "dataActions" && !list.is_empty() {
-                has_data_actions = true;
-            }
-            for unknown in leitstand_rbac::unknown_actions(&list, is_data) {
-                warnings.push(format!(
-                    "`{path}.{name}`: `{unknown}` matches no known {}operation",
-                    if is_data { "data " } else { "" }
-                ));
-            }
-            parsed.insert(name.to_owned(), json!(list));
-        }
-        permissions.push(Value::Object(parsed));
-    }
-    // Assignable scopes: each must exist; at most one management group; no data actions at a group.
-    let raw_scopes = strings_at(
-        ctx.body.get("properties.assignableScopes")?,
-        "properties.assignableScopes",
-    )?;
-    if raw_scopes.is_empty() {
-        return Err(invalid(
-            "properties.assignableScopes",
-            "`properties.assignableScopes` must name at least one scope",
-        ));
-    }
-    let mut scopes = Vec::with_capacity(raw_scopes.len());
-    let mut n_groups = 0;
-    for (i, raw) in raw_scopes.iter().enumerate() {
+    let ParsedRoleDefinition {
+        id: _,
+        role_name,
+        description,
+        permissions,
+        assignable_scopes,
+        warnings,
+    } = role_body::parse_role_definition(id, &ctx.body)?;
+    // Each assignable scope must exist (unlike Azure).
+    let mut scopes = Vec::with_capacity(assignable_scopes.len());
+    for (i, parsed) in assignable_scopes.into_iter().enumerate() {
         let path = format!("properties.assignableScopes[{i}]");
-        let parsed = Scope::parse(raw).map_err(|e| invalid(&path, e.to_string()))?;
-        match &parsed {
-            Scope::Root => {
-                return Err(invalid(
-                    &path,
-                    "a custom role cannot be assignable at the root scope `/`",
-                ))
-            }
-            Scope::ManagementGroup(_) => n_groups += 1,
-            _ => {}
-        }
         require_scope(state, ctx, &parsed)
             .await
             .map_err(|e| ApiError {
@@ -457,18 +343,6 @@ pub async fn put_role_definition(
         )
         .map_err(|e| e.at(&path))?;
         scopes.push(parsed.to_string());
-    }
-    if n_groups > 1 {
-        return Err(invalid(
-            "properties.assignableScopes",
-            "a custom role may name at most one management group among its assignable scopes",
-        ));
-    }
-    if n_groups == 1 && has_data_actions {
-        return Err(invalid(
-            "properties.assignableScopes",
-            "a custom role with data actions cannot be assignable at management-group scope",
-        ));
     }
     let row = leitstand_store::CustomRoleRow {
         id: guid.clone(),
