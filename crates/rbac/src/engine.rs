@@ -11,7 +11,15 @@
 //!
 //! It does not know the hierarchy: the caller computes the chain (from `leitstand-core`'s tree),
 //! so a move is in force with the tree that holds it. It does no I/O.
+//!
+//! What keeps a check cheap: one map entry per principal holds both its groups and its
+//! assignments, so the walk over the caller's groups does one lookup per principal; each
+//! assignment carries the hash of its scope, and the check hashes the chain once, so ruling an
+//! assignment out compares numbers and touches neither the assignment nor its scope string; a
+//! role's patterns are grouped by provider namespace; and deny assignments are looked up only for
+//! chain scopes whose hash a deny assignment's scope has.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
@@ -68,20 +76,77 @@ impl Pattern {
     }
 }
 
+/// The patterns of one list (Actions, NotActions, …), sorted by provider namespace so that a
+/// check reads only the patterns that can match its action.
+///
+/// A pattern whose namespace (the text before its first `/`) has no `*` can only match an action
+/// with that namespace: its literal text up to the `/` must begin the action.
+#[derive(Debug, Clone, Default)]
+struct PatternSet {
+    /// Patterns with a `*` before their first `/`, or without a `/`: tried on every action.
+    anywhere: Vec<Pattern>,
+    /// The other patterns by lowercase namespace, sorted by namespace.
+    by_namespace: Vec<(Box<str>, Vec<Pattern>)>,
+}
+
+impl PatternSet {
+    fn compile(patterns: &[String]) -> PatternSet {
+        let mut set = PatternSet::default();
+        for pattern in patterns {
+            let lower = pattern.to_ascii_lowercase();
+            match lower.split_once('/') {
+                Some((namespace, _)) if !namespace.contains('*') => {
+                    let compiled = Pattern::compile(&lower);
+                    match set
+                        .by_namespace
+                        .binary_search_by(|(n, _)| (**n).cmp(namespace))
+                    {
+                        Ok(idx) => {
+                            if let Some((_, list)) = set.by_namespace.get_mut(idx) {
+                                list.push(compiled);
+                            }
+                        }
+                        Err(idx) => set
+                            .by_namespace
+                            .insert(idx, (namespace.into(), vec![compiled])),
+                    }
+                }
+                _ => set.anywhere.push(Pattern::compile(&lower)),
+            }
+        }
+        set
+    }
+
+    /// Whether some pattern matches the lowercase `action`.
+    fn matches(&self, action: &str) -> bool {
+        if self.anywhere.iter().any(|p| p.matches(action)) {
+            return true;
+        }
+        let Some((namespace, _)) = action.split_once('/') else {
+            return false;
+        };
+        self.by_namespace
+            .binary_search_by(|(n, _)| (**n).cmp(namespace))
+            .ok()
+            .and_then(|idx| self.by_namespace.get(idx))
+            .is_some_and(|(_, list)| list.iter().any(|p| p.matches(action)))
+    }
+}
+
 /// A permission block, compiled.
 #[derive(Debug, Clone)]
 struct Block {
-    actions: Vec<Pattern>,
-    not_actions: Vec<Pattern>,
-    data_actions: Vec<Pattern>,
-    not_data_actions: Vec<Pattern>,
+    actions: PatternSet,
+    not_actions: PatternSet,
+    data_actions: PatternSet,
+    not_data_actions: PatternSet,
     /// The block's condition, parsed; a block whose condition does not parse grants nothing.
     condition: Option<Result<Arc<condition::Condition>, ()>>,
 }
 
 impl Block {
     fn compile(p: &Permission) -> Block {
-        let compile = |list: &[String]| list.iter().map(|s| Pattern::compile(s)).collect();
+        let compile = |list: &[String]| PatternSet::compile(list);
         Block {
             actions: compile(&p.actions),
             not_actions: compile(&p.not_actions),
@@ -102,7 +167,7 @@ impl Block {
         } else {
             (&self.actions, &self.not_actions)
         };
-        granted.iter().any(|p| p.matches(action)) && !subtracted.iter().any(|p| p.matches(action))
+        granted.matches(action) && !subtracted.matches(action)
     }
 }
 
@@ -174,6 +239,9 @@ pub struct AssignmentEntry {
     pub role: Arc<str>,
     /// The condition, parsed; an assignment whose condition does not parse grants nothing.
     condition: Option<Result<Arc<condition::Condition>, ()>>,
+    /// The role, when it is a built-in one: built-in roles win over custom ones and never
+    /// change, so a check need not look it up.
+    builtin_role: Option<&'static CompiledRole>,
 }
 
 impl AssignmentEntry {
@@ -185,11 +253,13 @@ impl AssignmentEntry {
         role: &str,
         condition: Option<&str>,
     ) -> AssignmentEntry {
+        let role = role.to_ascii_lowercase();
         AssignmentEntry {
             id: id.to_ascii_lowercase().into(),
             scope: normalize_scope(scope).into(),
             principal: principal.to_ascii_lowercase().into(),
-            role: role.to_ascii_lowercase().into(),
+            builtin_role: BUILTIN.get(&role).map(|r| &**r),
+            role: role.into(),
             condition: condition
                 .filter(|c| !c.trim().is_empty())
                 .map(|c| condition::parse(c).map(Arc::new).map_err(|_| ())),
@@ -248,16 +318,16 @@ impl DenyEntry {
         self.blocks.iter().any(|b| b.patterns_allow(action, data))
     }
 
-    fn covers(&self, principals: &[Arc<str>]) -> bool {
+    fn covers(&self, principals: &[&str]) -> bool {
         let named = self
             .principals
             .iter()
-            .any(|p| &**p == EVERYONE || principals.contains(p));
+            .any(|p| &**p == EVERYONE || principals.contains(&&**p));
         named
             && !self
                 .exclude_principals
                 .iter()
-                .any(|p| principals.contains(p))
+                .any(|p| principals.contains(&&**p))
     }
 }
 
@@ -281,21 +351,111 @@ pub fn normalize_scope(scope: &str) -> String {
 
 type Map<V> = im::HashMap<Arc<str>, V>;
 
+/// Hashes a scope or principal id, for the prefilters of a check.
+///
+/// It is fast and unkeyed: it only decides when to compare strings, never an answer, so a
+/// collision costs a string comparison and nothing else.
+fn id_hash(id: &str) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes = id.as_bytes();
+    let mut hash = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        hash = (hash ^ word).wrapping_mul(K).rotate_left(26);
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .rev()
+        .fold(0u64, |tail, b| (tail << 8) | u64::from(*b));
+    hash = (hash ^ tail).wrapping_mul(K);
+    hash ^ (hash >> 29)
+}
+
+/// A 256-bit Bloom filter over [`id_hash`]es (one bit each, from the top byte): a quick no.
+#[derive(Clone, Copy, Default)]
+struct Bloom([u64; 4]);
+
+impl Bloom {
+    fn insert(&mut self, hash: u64) {
+        if let Some(word) = self.0.get_mut((hash >> 62) as usize) {
+            *word |= 1 << ((hash >> 56) & 63);
+        }
+    }
+
+    fn may_contain(&self, hash: u64) -> bool {
+        self.0
+            .get((hash >> 62) as usize)
+            .is_some_and(|word| word & (1 << ((hash >> 56) & 63)) != 0)
+    }
+}
+
+/// A check's chain with each scope's hash, so that testing an assignment's scope against it
+/// compares numbers first and reads no string unless the hashes match.
+struct ScopeChain<'a> {
+    scopes: &'a [&'a str],
+    /// `hashes[i]` is `id_hash(scopes[i])`.
+    hashes: Vec<u64>,
+    /// The scopes' hashes: most scopes not in the chain fail this one test.
+    bloom: Bloom,
+}
+
+impl<'a> ScopeChain<'a> {
+    fn new(scopes: &'a [&'a str]) -> ScopeChain<'a> {
+        let hashes: Vec<u64> = scopes.iter().map(|s| id_hash(s)).collect();
+        let mut bloom = Bloom::default();
+        for hash in &hashes {
+            bloom.insert(*hash);
+        }
+        ScopeChain {
+            scopes,
+            hashes,
+            bloom,
+        }
+    }
+
+    /// Whether the scope whose hash is `hash` is in the chain; `scope` is read only when a hash
+    /// matches, so that most assignments are ruled out without touching them.
+    fn contains<'s>(&self, hash: u64, scope: impl Fn() -> &'s str) -> bool {
+        self.bloom.may_contain(hash)
+            && self
+                .hashes
+                .iter()
+                .zip(self.scopes)
+                .any(|(h, s)| *h == hash && *s == scope())
+    }
+}
+
+/// Returns `text` in ASCII lowercase, borrowing it when it already is.
+fn lowercase(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// Everything one tenant's checks need. Cloning is cheap (persistent maps).
 #[derive(Clone, Default)]
 pub struct AccessIndex {
     custom_roles: Map<Arc<CompiledRole>>,
     assignments: Map<Arc<AssignmentEntry>>,
-    by_principal: Map<Arc<[Arc<AssignmentEntry>]>>,
+    /// Principal → the groups it is a direct member of and the assignments made to it: one
+    /// lookup per principal and group in a check.
+    principals: Map<PrincipalEntry>,
     by_scope: Map<Arc<[Arc<AssignmentEntry>]>>,
     /// `/subscriptions/{id}` → how many assignments are at or below it (Azure's limit).
     per_subscription: Map<usize>,
-    /// Member → the groups it is a direct member of.
-    member_of: Map<Arc<[Arc<str>]>>,
     /// Group → its direct members.
     members: Map<Arc<[Arc<str>]>>,
     denies: Map<Arc<DenyEntry>>,
     denies_by_scope: Map<Arc<[Arc<DenyEntry>]>>,
+    /// `id_hash` of every key of `denies_by_scope`, sorted: a check looks up a chain scope there
+    /// only if its hash is here.
+    deny_scope_hashes: Arc<[u64]>,
+    /// The same hashes in a Bloom filter, tested before the search.
+    deny_scope_bloom: Bloom,
 }
 
 impl std::fmt::Debug for AccessIndex {
@@ -303,10 +463,28 @@ impl std::fmt::Debug for AccessIndex {
         f.debug_struct("AccessIndex")
             .field("custom_roles", &self.custom_roles.len())
             .field("assignments", &self.assignments.len())
-            .field("memberships", &self.member_of.len())
+            .field(
+                "memberships",
+                &self
+                    .principals
+                    .values()
+                    .filter(|p| !p.member_of.is_empty())
+                    .count(),
+            )
             .field("denies", &self.denies.len())
             .finish()
     }
+}
+
+/// What the index holds per principal; an entry with neither groups nor assignments is removed.
+#[derive(Clone, Default)]
+struct PrincipalEntry {
+    /// The groups the principal is a direct member of, each with `id_hash` of its id.
+    // INVARIANT (id hash): every element is `(id_hash(&group), group)`.
+    member_of: Arc<[(u64, Arc<str>)]>,
+    /// The assignments made to the principal, each with `id_hash` of its scope.
+    // INVARIANT (scope hash): every element is `(id_hash(&entry.scope), entry)`.
+    assignments: Arc<[(u64, Arc<AssignmentEntry>)]>,
 }
 
 fn push<T: Clone>(list: Option<&Arc<[T]>>, item: T) -> Arc<[T]> {
@@ -436,8 +614,12 @@ impl AccessIndex {
         self.remove_assignment(&entry.id.clone());
         let entry = Arc::new(entry);
         self.assignments.insert(entry.id.clone(), entry.clone());
-        let by_p = push(self.by_principal.get(&entry.principal), entry.clone());
-        self.by_principal.insert(entry.principal.clone(), by_p);
+        let mut principal = self.principal_entry(&entry.principal);
+        principal.assignments = push(
+            Some(&principal.assignments),
+            (id_hash(&entry.scope), entry.clone()),
+        );
+        self.set_principal_entry(&entry.principal, principal);
         let by_s = push(self.by_scope.get(&entry.scope), entry.clone());
         self.by_scope.insert(entry.scope.clone(), by_s);
         if let Some(sub) = subscription_of(&entry.scope) {
@@ -451,8 +633,10 @@ impl AccessIndex {
             return false;
         };
         let keep = |a: &Arc<AssignmentEntry>| a.id != old.id;
-        let p = without(self.by_principal.get(&old.principal), keep);
-        set(&mut self.by_principal, &old.principal, p);
+        let mut principal = self.principal_entry(&old.principal);
+        principal.assignments =
+            without(Some(&principal.assignments), |(_, a)| keep(a)).unwrap_or_default();
+        self.set_principal_entry(&old.principal, principal);
         let s = without(self.by_scope.get(&old.scope), keep);
         set(&mut self.by_scope, &old.scope, s);
         if let Some(sub) = subscription_of(&old.scope) {
@@ -471,15 +655,12 @@ impl AccessIndex {
     pub fn add_membership(&mut self, group: &str, member: &str) {
         let group: Arc<str> = group.to_ascii_lowercase().into();
         let member: Arc<str> = member.to_ascii_lowercase().into();
-        if self
-            .member_of
-            .get(&member)
-            .is_some_and(|g| g.contains(&group))
-        {
+        let mut entry = self.principal_entry(&member);
+        if entry.member_of.iter().any(|(_, g)| *g == group) {
             return;
         }
-        let of = push(self.member_of.get(&member), group.clone());
-        self.member_of.insert(member.clone(), of);
+        entry.member_of = push(Some(&entry.member_of), (id_hash(&group), group.clone()));
+        self.set_principal_entry(&member, entry);
         let ms = push(self.members.get(&group), member);
         self.members.insert(group, ms);
     }
@@ -488,8 +669,9 @@ impl AccessIndex {
     pub fn remove_membership(&mut self, group: &str, member: &str) {
         let group: Arc<str> = group.to_ascii_lowercase().into();
         let member: Arc<str> = member.to_ascii_lowercase().into();
-        let of = without(self.member_of.get(&member), |g| *g != group);
-        set(&mut self.member_of, &member, of);
+        let mut entry = self.principal_entry(&member);
+        entry.member_of = without(Some(&entry.member_of), |(_, g)| *g != group).unwrap_or_default();
+        self.set_principal_entry(&member, entry);
         let ms = without(self.members.get(&group), |m| *m != member);
         set(&mut self.members, &group, ms);
     }
@@ -501,6 +683,13 @@ impl AccessIndex {
         self.denies.insert(entry.id.clone(), entry.clone());
         let s = push(self.denies_by_scope.get(&entry.scope), entry.clone());
         self.denies_by_scope.insert(entry.scope.clone(), s);
+        let hash = id_hash(&entry.scope);
+        self.deny_scope_bloom.insert(hash);
+        if let Err(pos) = self.deny_scope_hashes.binary_search(&hash) {
+            let mut hashes = self.deny_scope_hashes.to_vec();
+            hashes.insert(pos, hash);
+            self.deny_scope_hashes = hashes.into();
+        }
     }
 
     /// Removes a deny assignment by id.
@@ -510,6 +699,16 @@ impl AccessIndex {
         };
         let s = without(self.denies_by_scope.get(&old.scope), |d| d.id != old.id);
         set(&mut self.denies_by_scope, &old.scope, s);
+        if !self.denies_by_scope.contains_key(&old.scope) {
+            let mut hashes: Vec<u64> = self.denies_by_scope.keys().map(|s| id_hash(s)).collect();
+            hashes.sort_unstable();
+            hashes.dedup();
+            self.deny_scope_bloom = Bloom::default();
+            for hash in &hashes {
+                self.deny_scope_bloom.insert(*hash);
+            }
+            self.deny_scope_hashes = hashes.into();
+        }
         true
     }
 
@@ -538,8 +737,8 @@ impl AccessIndex {
             if i > MAX_NESTING * 64 {
                 break;
             }
-            if let Some(groups) = self.member_of.get(&current) {
-                for g in groups.iter() {
+            if let Some(entry) = self.principals.get(&current) {
+                for (_, g) in entry.member_of.iter() {
                     if !out.contains(g) {
                         out.push(g.clone());
                     }
@@ -571,10 +770,10 @@ impl AccessIndex {
     pub fn applicable(&self, principals: &[Arc<str>], chain: &[&str]) -> Vec<Arc<AssignmentEntry>> {
         principals
             .iter()
-            .filter_map(|p| self.by_principal.get(p))
-            .flat_map(|list| list.iter())
-            .filter(|a| chain.contains(&&*a.scope))
-            .cloned()
+            .filter_map(|p| self.principals.get(p))
+            .flat_map(|entry| entry.assignments.iter())
+            .filter(|(_, a)| chain.contains(&&*a.scope))
+            .map(|(_, a)| a.clone())
             .collect()
     }
 
@@ -585,10 +784,10 @@ impl AccessIndex {
 
     /// Returns the assignments made to one principal (lowercase id), not its groups'.
     pub fn assignments_of(&self, principal: &str) -> impl Iterator<Item = &Arc<AssignmentEntry>> {
-        self.by_principal
+        self.principals
             .get(principal)
             .into_iter()
-            .flat_map(|list| list.iter())
+            .flat_map(|entry| entry.assignments.iter().map(|(_, a)| a))
     }
 
     /// Returns the assignments made exactly at `scope` (a lowercase scope id).
@@ -624,15 +823,20 @@ impl AccessIndex {
 
     fn deny_for(
         &self,
-        principals: &[Arc<str>],
+        principals: &[&str],
         action: &str,
         data: bool,
-        chain: &[&str],
+        chain: &ScopeChain<'_>,
     ) -> Option<Arc<DenyEntry>> {
         if self.denies.is_empty() {
             return None;
         }
-        for (depth, scope) in chain.iter().enumerate() {
+        for (depth, (scope, hash)) in chain.scopes.iter().zip(&chain.hashes).enumerate() {
+            if !self.deny_scope_bloom.may_contain(*hash)
+                || self.deny_scope_hashes.binary_search(hash).is_err()
+            {
+                continue;
+            }
             let Some(list) = self.denies_by_scope.get(*scope) else {
                 continue;
             };
@@ -648,32 +852,91 @@ impl AccessIndex {
         None
     }
 
+    /// Returns a principal's entry (a copy, cheap) or an empty one.
+    fn principal_entry(&self, principal: &str) -> PrincipalEntry {
+        self.principals.get(principal).cloned().unwrap_or_default()
+    }
+
+    /// Stores a principal's entry, or removes it when it holds nothing.
+    fn set_principal_entry(&mut self, principal: &Arc<str>, entry: PrincipalEntry) {
+        let empty = entry.member_of.is_empty() && entry.assignments.is_empty();
+        set(&mut self.principals, principal, (!empty).then_some(entry));
+    }
+
+    /// Collects the lowercase `principal` and every group it is in, nested groups too, borrowing
+    /// the names (the walk of [`AccessIndex::principal_and_groups`] without its allocations),
+    /// and the assignment lists of them all, in the same order, with one lookup per principal.
+    fn expand_into<'s>(
+        &'s self,
+        principal: &'s str,
+        principals: &mut Vec<&'s str>,
+        assignments: &mut Vec<&'s [(u64, Arc<AssignmentEntry>)]>,
+    ) {
+        principals.push(principal);
+        // INVARIANT (parallel): `hashes[i]` is `id_hash(principals[i])`; comparing hashes first
+        // keeps the walk from reading every group's id.
+        let mut hashes: Vec<u64> = Vec::with_capacity(8);
+        hashes.push(id_hash(principal));
+        let mut i = 0;
+        while let Some(current) = principals.get(i).copied() {
+            i += 1;
+            if i > MAX_NESTING * 64 {
+                // The walk stops here; the principals found but not visited still count.
+                let unvisited = principals.get(i - 1..).unwrap_or_default();
+                assignments.extend(
+                    unvisited
+                        .iter()
+                        .filter_map(|p| self.principals.get(*p))
+                        .map(|entry| &*entry.assignments),
+                );
+                break;
+            }
+            let Some(entry) = self.principals.get(current) else {
+                continue;
+            };
+            if !entry.assignments.is_empty() {
+                assignments.push(&entry.assignments);
+            }
+            for (hash, g) in entry.member_of.iter() {
+                let seen = hashes
+                    .iter()
+                    .zip(principals.iter())
+                    .any(|(h, p)| h == hash && *p == &**g);
+                if !seen {
+                    principals.push(g);
+                    hashes.push(*hash);
+                }
+            }
+        }
+    }
+
     /// Decides one request.
     pub fn check(&self, check: &Check<'_>) -> Verdict {
         let action = check.action.to_ascii_lowercase();
-        let principals = self.principal_and_groups(check.principal);
-        self.check_for(&principals, &action, check)
-    }
-
-    /// Decides one request for an expanded principal set and a lowercase action.
-    fn check_for(&self, principals: &[Arc<str>], action: &str, check: &Check<'_>) -> Verdict {
-        if let Some(deny) = self.deny_for(principals, action, check.data_action, check.chain) {
+        let action = action.as_str();
+        let principal = lowercase(check.principal);
+        let mut principals: Vec<&str> = Vec::with_capacity(8);
+        let mut lists: Vec<&[(u64, Arc<AssignmentEntry>)]> = Vec::with_capacity(8);
+        self.expand_into(&principal, &mut principals, &mut lists);
+        let chain = ScopeChain::new(check.chain);
+        if let Some(deny) = self.deny_for(&principals, action, check.data_action, &chain) {
             return Verdict::Denied(deny);
         }
         let context = ConditionContext {
             action: check.action,
             attributes: check.attributes,
         };
-        for p in principals {
-            let Some(list) = self.by_principal.get(p) else {
-                continue;
-            };
-            for a in list.iter() {
-                if !check.chain.contains(&&*a.scope) {
+        for list in lists {
+            for (hash, a) in list {
+                if !chain.contains(*hash, || &a.scope) {
                     continue;
                 }
-                let Some(role) = self.role(&a.role) else {
-                    continue;
+                let role = match a.builtin_role {
+                    Some(role) => role,
+                    None => match self.custom_roles.get(&a.role) {
+                        Some(role) => &**role,
+                        None => continue,
+                    },
                 };
                 if !role.allows(action, check.data_action, &context) {
                     continue;
@@ -696,6 +959,7 @@ impl AccessIndex {
     /// assignment refuses. Conditional grants are listed and marked.
     pub fn who_can(&self, action: &str, data_action: bool, chain: &[&str]) -> Vec<Holder> {
         let lower = action.to_ascii_lowercase();
+        let scope_chain = ScopeChain::new(chain);
         let mut out: Vec<Holder> = Vec::new();
         for a in self.assignments_at(chain) {
             let Some(role) = self.role(&a.role) else {
@@ -713,8 +977,9 @@ impl AccessIndex {
             );
             for (principal, via_group) in holders {
                 let principals = self.principal_and_groups(&principal);
+                let principals: Vec<&str> = principals.iter().map(|p| &**p).collect();
                 if self
-                    .deny_for(&principals, &lower, data_action, chain)
+                    .deny_for(&principals, &lower, data_action, &scope_chain)
                     .is_some()
                 {
                     continue;

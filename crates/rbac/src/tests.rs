@@ -7,12 +7,14 @@
 //! - `management_groups`: the table of roles against management-group actions, derived from the built-in definitions.
 //! - `operations`: the embedded operation catalogue and [`crate::unknown_actions`].
 //! - `access`: the access decision, and the property that a deny always wins.
+//! - `engine`: the access engine against a plain reference model on random worlds and random edit sequences, and worked examples.
 //!
 //! The tests do no I/O beyond the data compiled into the crate.
 
 mod access;
 mod builtin_roles;
 mod condition;
+mod engine;
 mod management_groups;
 mod matching;
 mod operations;
