@@ -268,6 +268,7 @@ fn need(ctx: &Ctx) -> Need {
         GetRoleAssignment(s, _) | PutRoleAssignment(s, _) | DeleteRoleAssignment(s, _) => {
             Need::At(s.clone())
         }
+        CostQuery(s) => Need::At(s.clone()),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod access_checks;
 pub mod activity;
 pub mod assignments;
 pub mod authorization;
+pub mod costs;
 pub mod health;
 pub mod mg;
 pub mod resources;
@@ -83,6 +84,7 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         GetDenyAssignment(scope, id) => access_checks::get_deny(state, ctx, scope, id).await,
         CheckAccess => access_checks::check_access(ctx).await,
         WhoCan => access_checks::who_can(state, ctx).await,
+        CostQuery(scope) => costs::query(state, ctx, scope).await,
         GetProviderOperations(ns) => authorization::get_provider_operations(ns),
     }
 }

@@ -71,6 +71,7 @@ pub enum Operation {
     GetDenyAssignment(Scope, String),
     CheckAccess,
     WhoCan,
+    CostQuery(Scope),
 }
 
 /// Which api-version allow-list applies.
@@ -84,6 +85,7 @@ pub enum ApiFamily {
     ActivityLog,
     Authorization,
     ElevateAccess,
+    CostManagement,
 }
 
 impl ApiFamily {
@@ -103,6 +105,8 @@ impl ApiFamily {
             ApiFamily::Providers => &["2021-04-01", "2024-11-01"],
             ApiFamily::ActivityLog => &["2015-04-01"],
             ApiFamily::ElevateAccess => &["2015-07-01"],
+            // 2023-03-01 as Microsoft's spec has it; 2025-03-01 is what azure-mgmt-costmanagement 5.0 sends.
+            ApiFamily::CostManagement => &["2023-03-01", "2025-03-01"],
             ApiFamily::Authorization => &[
                 "2018-01-01-preview",
                 "2018-09-01-preview",
@@ -124,6 +128,7 @@ impl ApiFamily {
             ApiFamily::ActivityLog => "microsoft.insights/eventtypes",
             ApiFamily::Authorization => "Microsoft.Authorization/roleDefinitions",
             ApiFamily::ElevateAccess => "Microsoft.Authorization/elevateAccess",
+            ApiFamily::CostManagement => "Microsoft.CostManagement/query",
         }
     }
 }
@@ -209,6 +214,7 @@ impl Operation {
             }
             CheckAccess => "Microsoft.Authorization/checkAccess/action".into(),
             WhoCan => "Microsoft.Authorization/roleAssignments/read".into(),
+            CostQuery(_) => "Microsoft.CostManagement/query/read".into(),
         }
     }
 
@@ -278,6 +284,7 @@ impl Operation {
             | GetDenyAssignment(..)
             | CheckAccess
             | WhoCan => ApiFamily::Authorization,
+            CostQuery(_) => ApiFamily::CostManagement,
             _ => ApiFamily::ManagementGroups,
         }
     }
@@ -341,6 +348,7 @@ impl Operation {
             GetDenyAssignment(..) => "DenyAssignments_Get",
             CheckAccess => "CheckAccess",
             WhoCan => "WhoCan",
+            CostQuery(_) => "Query_Usage",
             ListProviderOperations => "ProviderOperationsMetadata_List",
             GetProviderOperations(_) => "ProviderOperationsMetadata_Get",
         }
@@ -378,6 +386,20 @@ impl Operation {
                     .at("resourceGroupName")
             })
         };
+        // `{scope}/providers/Microsoft.CostManagement/query`.
+        if let Some(at) = l
+            .windows(2)
+            .rposition(|w| w == ["providers", "microsoft.costmanagement"])
+        {
+            let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
+            let scope = Scope::parse(&scope_path).map_err(|e| {
+                ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope")
+            })?;
+            return Ok(match (m, l.get(at + 2..).unwrap_or_default()) {
+                ("POST", ["query"]) => Some(CostQuery(scope)),
+                _ => None,
+            });
+        }
         // `{scope}/providers/Microsoft.Authorization/…`: any scope, then the authorization part.
         if let Some(at) = l
             .windows(2)

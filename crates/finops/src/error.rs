@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::reader::InputFormat;
+use crate::spec::DataType;
 
 /// The longest offending value a violation keeps, in characters; longer values are cut and end in `…`.
 const MAX_VALUE_CHARS: usize = 200;
@@ -17,7 +18,7 @@ pub struct Violation {
     pub file: Arc<str>,
     /// The data row, 1-based (the header is not counted).
     pub row: u64,
-    /// The line where the row starts, 1-based (the header is line 1; quoted fields may span lines).
+    /// The line where the row starts, 1-based (the header is line 1; quoted fields may span lines); 0 in a Parquet file, which has no lines.
     pub line: u64,
     /// The column, as the file names it; `None` when the problem is the row as a whole.
     pub column: Option<Arc<str>>,
@@ -65,6 +66,11 @@ pub enum Problem {
         /// The allowed values.
         allowed: &'static [&'static str],
     },
+    /// The value differs from one of the column's allowed values only in letter case; it is read as that value.
+    CaseMismatch {
+        /// The allowed value it was read as.
+        canonical: &'static str,
+    },
     /// The value is not an ISO 4217 currency code.
     NotCurrencyCode,
     /// The value is not a JSON object.
@@ -86,6 +92,13 @@ pub enum Problem {
         /// The number of fields in the row.
         found: usize,
     },
+    /// The Parquet column's type cannot hold values of the column (an integer in a String column, a date in a Date/Time column, a list anywhere).
+    UnsupportedType {
+        /// The column's FOCUS data type; `None` for a column that holds any scalar value (a provider column, or a column of a converted export).
+        expected: Option<DataType>,
+        /// The Arrow type of the Parquet column.
+        found: String,
+    },
     /// A converter has no mapping for this value to the FOCUS column `target`.
     Unmapped {
         /// The FOCUS column the mapping should produce.
@@ -105,7 +118,10 @@ pub enum Problem {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` row {} (line {})", self.file, self.row, self.line)?;
+        write!(f, "`{}` row {}", self.file, self.row)?;
+        if self.line > 0 {
+            write!(f, " (line {})", self.line)?;
+        }
         if let Some(column) = &self.column {
             write!(f, ", column `{column}`")?;
         }
@@ -115,6 +131,9 @@ impl fmt::Display for Violation {
             Problem::Null => f.write_str("null is not allowed"),
             Problem::NotDecimal => write!(f, "`{value}` is not a decimal number"),
             Problem::NotDateTime => write!(f, "`{value}` is not a date-time"),
+            Problem::CaseMismatch { canonical } => {
+                write!(f, "`{value}` differs from the allowed value `{canonical}` only in case (read as `{canonical}`)")
+            }
             Problem::NotAllowed { allowed } => {
                 write!(f, "`{value}` is not one of ")?;
                 write_backticked(f, allowed)
@@ -128,6 +147,19 @@ impl fmt::Display for Violation {
                 "key `{key}` holds an array or object, but key-value columns hold only flat values"
             ),
             Problem::NotUtf8 => f.write_str("the value is not valid UTF-8"),
+            Problem::UnsupportedType { expected, found } => {
+                let expected = match expected {
+                    Some(DataType::String) => "String",
+                    Some(DataType::Decimal) => "Decimal",
+                    Some(DataType::DateTime) => "Date/Time",
+                    Some(DataType::Json) => "JSON",
+                    None => "scalar",
+                };
+                write!(
+                    f,
+                    "the Parquet column has type `{found}`, which cannot hold {expected} values"
+                )
+            }
             Problem::FieldCount { expected, found } => {
                 write!(f, "the row has {found} fields, the header has {expected}")
             }
@@ -180,6 +212,15 @@ pub enum ReadError {
     Empty {
         /// The file.
         file: Arc<str>,
+    },
+    /// The file starts like Parquet but cannot be decoded (a corrupt or truncated file, or a codec this build does not include).
+    #[error("cannot decode Parquet cost file `{file}`")]
+    Parquet {
+        /// The file.
+        file: Arc<str>,
+        /// The Parquet decoder's error.
+        #[source]
+        source: parquet::errors::ParquetError,
     },
     /// The header is neither FOCUS nor an export we can convert.
     #[error("cost file `{file}` is neither FOCUS nor an AWS cost and usage report nor an Azure EA usage export")]

@@ -14,6 +14,7 @@ use crate::error::Problem;
 use crate::parse::{
     flat_key_values, is_currency_code, parse_datetime, parse_decimal, parse_json_object,
 };
+use crate::reader::parquet::Expected;
 use crate::reader::RowCtx;
 use crate::row::{
     ChargeCategory, ChargeClass, ChargeFrequency, CommitmentDiscountCategory,
@@ -192,6 +193,22 @@ impl FocusPlan {
             x_columns,
             unknown_columns,
         })
+    }
+
+    /// Returns what is read from each of the file's `n_columns` columns: the FOCUS data type of a FOCUS column, any scalar of an `x_` column, and nothing of an unknown one.
+    pub(crate) fn expected(&self, n_columns: usize) -> Vec<Expected> {
+        let mut expected = vec![Expected::Skip; n_columns];
+        for (column_idx, spec) in &self.checks {
+            if let Some(slot) = expected.get_mut(*column_idx) {
+                *slot = Expected::Focus(spec.data_type);
+            }
+        }
+        for (column_idx, _) in &self.x_columns {
+            if let Some(slot) = expected.get_mut(*column_idx) {
+                *slot = Expected::Any;
+            }
+        }
+        expected
     }
 
     /// Returns the columns that are neither FOCUS columns of the file's version nor `x_` columns.
@@ -424,7 +441,14 @@ fn check<'r>(ctx: &mut RowCtx<'r>, column_idx: usize, spec: &ColumnSpec) -> Cell
         },
         DataType::String => match spec.format {
             ValueFormat::Allowed(allowed) if !allowed.contains(&text) => {
-                Problem::NotAllowed { allowed }
+                match allowed.iter().find(|a| a.eq_ignore_ascii_case(text)) {
+                    // Reported, but read as the allowed value: nothing is lost.
+                    Some(canonical) => {
+                        ctx.report(column_idx, Some(text), Problem::CaseMismatch { canonical });
+                        return Cell::Text(canonical);
+                    }
+                    None => Problem::NotAllowed { allowed },
+                }
             }
             ValueFormat::CurrencyCode if !is_currency_code(text) => Problem::NotCurrencyCode,
             ValueFormat::Any

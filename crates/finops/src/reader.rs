@@ -1,6 +1,7 @@
-//! The streaming reader: opens a cost file (plain or gzip CSV), recognizes its format from the header, and yields one [`CostRow`] per data row.
+//! The streaming reader: opens a cost file (plain or gzip CSV, or Parquet), recognizes its format from the header, and yields one [`CostRow`] per data row.
 //!
-//! The reader holds one CSV record at a time, never the file.
+//! The reader holds one CSV record or one Parquet record batch at a time, never the file.
+//! Parquet values are spelled as the text a CSV file would hold ([`parquet`]), so both containers share every rule below.
 //! It recognizes three formats ([`InputFormat`]): FOCUS (0.5 to 1.3, validated column by column),
 //! the AWS Cost and Usage Report, and the Azure EA usage export (both converted by [`crate::convert`]).
 //! What a bad value does is the caller's choice ([`OnError`]): stop at the first, or collect up to a limit and keep reading.
@@ -9,7 +10,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -24,6 +25,10 @@ use crate::focus::FocusPlan;
 use crate::parse::{parse_datetime, parse_decimal};
 use crate::row::CostRow;
 use crate::spec::FocusVersion;
+
+pub(crate) mod parquet;
+
+use self::parquet::{Expected, Field, ParquetSource, PARQUET_MAGIC};
 
 /// The kind of cost file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,7 +101,21 @@ enum Plan {
     AzureEa(Box<azure::EaPlan>),
 }
 
+/// Where the rows come from.
+enum Source {
+    /// A CSV stream (decompressed if it was gzip) and the record being read.
+    Csv {
+        csv: csv::Reader<Box<dyn Read + Send>>,
+        record: ByteRecord,
+    },
+    /// A Parquet file, one record batch at a time.
+    Parquet(Box<ParquetSource>),
+}
+
 /// A streaming reader of one cost file; an iterator of rows.
+///
+/// A file is Parquet if it starts with the Parquet magic bytes `PAR1`, gzip if it starts with the gzip magic bytes, and plain CSV otherwise;
+/// the file name does not matter. A Parquet file's header is its top-level column names.
 ///
 /// ```no_run
 /// use leitstand_finops::{CostReader, OnError, ReadOptions};
@@ -114,9 +133,8 @@ enum Plan {
 /// ```
 pub struct CostReader {
     file: Arc<str>,
-    csv: csv::Reader<Box<dyn Read + Send>>,
+    source: Source,
     names: Vec<Arc<str>>,
-    record: ByteRecord,
     format: InputFormat,
     plan: Plan,
     on_error: OnError,
@@ -138,18 +156,28 @@ impl fmt::Debug for CostReader {
 }
 
 impl CostReader {
-    /// Opens a cost file; gzip is recognized by its magic bytes, not by the file name.
+    /// Opens a cost file; Parquet and gzip are recognized by their magic bytes, not by the file name.
+    /// A Parquet file is read from disk one record batch at a time.
     pub fn open(path: impl AsRef<Path>, options: ReadOptions) -> Result<CostReader, ReadError> {
         let path = path.as_ref();
         let file: Arc<str> = Arc::from(path.display().to_string());
-        let handle = File::open(path).map_err(|source| ReadError::Io {
+        let io_error = |source| ReadError::Io {
             file: Arc::clone(&file),
             source,
-        })?;
+        };
+        let mut handle = File::open(path).map_err(io_error)?;
+        let mut magic = [0u8; 4];
+        let n_read = read_prefix(&mut handle, &mut magic).map_err(io_error)?;
+        handle.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        if n_read == magic.len() && magic == PARQUET_MAGIC {
+            return CostReader::from_parquet(file, handle, options);
+        }
         CostReader::from_reader(file, handle, options)
     }
 
-    /// Reads a cost file from any byte source (plain or gzip CSV); `file` names it in errors.
+    /// Reads a cost file from any byte source (plain or gzip CSV, or Parquet); `file` names it in errors.
+    ///
+    /// Parquet keeps its index at the end of the file, so a Parquet stream is read into memory first; [`CostReader::open`] does not need to.
     pub fn from_reader(
         file: impl Into<Arc<str>>,
         reader: impl Read + Send + 'static,
@@ -160,7 +188,14 @@ impl CostReader {
             file: Arc::clone(&file),
             source,
         };
-        let reader = decompressed(reader).map_err(io_error)?;
+        let reader = match decompressed(reader).map_err(io_error)? {
+            Stream::Text(reader) => reader,
+            Stream::Parquet(mut reader) => {
+                let mut bytes = Vec::new();
+                reader.read_to_end(&mut bytes).map_err(io_error)?;
+                return CostReader::from_parquet(file, bytes::Bytes::from(bytes), options);
+            }
+        };
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -185,33 +220,48 @@ impl CostReader {
         if names.iter().all(|name| name.is_empty()) {
             return Err(ReadError::Empty { file });
         }
-        let format = match options.format {
-            Some(format) => format,
-            None => InputFormat::detect(&names).ok_or_else(|| ReadError::UnknownFormat {
-                file: Arc::clone(&file),
-            })?,
-        };
-        let missing = |columns| ReadError::MissingColumns {
-            file: Arc::clone(&file),
-            format,
-            columns,
-        };
-        let plan = match format {
-            InputFormat::Focus(version) => {
-                Plan::Focus(Box::new(FocusPlan::new(version, &names).map_err(missing)?))
-            }
-            InputFormat::AwsCur => {
-                Plan::AwsCur(Box::new(aws::CurPlan::new(&names).map_err(missing)?))
-            }
-            InputFormat::AzureEa => {
-                Plan::AzureEa(Box::new(azure::EaPlan::new(&names).map_err(missing)?))
-            }
-        };
+        let (format, plan) = plan(&file, &names, options)?;
         Ok(CostReader {
             file,
-            csv,
+            source: Source::Csv {
+                csv,
+                record: ByteRecord::new(),
+            },
             names,
-            record: ByteRecord::new(),
+            format,
+            plan,
+            on_error: options.on_error,
+            violations: Vec::new(),
+            n_rows_read: 0,
+            n_rows_rejected: 0,
+            finished: false,
+        })
+    }
+
+    /// Reads a Parquet file from any random-access source; `file` names it in errors.
+    fn from_parquet<R: ::parquet::file::reader::ChunkReader + 'static>(
+        file: Arc<str>,
+        reader: R,
+        options: ReadOptions,
+    ) -> Result<CostReader, ReadError> {
+        let parquet_error = |source| ReadError::Parquet {
+            file: Arc::clone(&file),
+            source,
+        };
+        let (builder, names) = parquet::open(reader).map_err(parquet_error)?;
+        if names.is_empty() {
+            return Err(ReadError::Empty { file });
+        }
+        let (format, plan) = plan(&file, &names, options)?;
+        let expected = match &plan {
+            Plan::Focus(plan) => plan.expected(names.len()),
+            Plan::AwsCur(_) | Plan::AzureEa(_) => vec![Expected::Any; names.len()],
+        };
+        let source = ParquetSource::new(builder, expected).map_err(parquet_error)?;
+        Ok(CostReader {
+            file,
+            source: Source::Parquet(Box::new(source)),
+            names,
             format,
             plan,
             on_error: options.on_error,
@@ -244,6 +294,12 @@ impl CostReader {
     /// Returns the violations collected so far (only with [`OnError::Collect`]).
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+
+    /// Takes the violations collected so far (only with [`OnError::Collect`]), so a long read can handle them batch by batch;
+    /// `max_errors` then counts the violations not yet taken.
+    pub fn take_violations(&mut self) -> Vec<Violation> {
+        std::mem::take(&mut self.violations)
     }
 
     /// Returns the number of data rows read so far, good or bad.
@@ -294,7 +350,21 @@ impl Iterator for CostReader {
             if self.finished {
                 return None;
             }
-            match self.csv.read_byte_record(&mut self.record) {
+            let advanced = match &mut self.source {
+                Source::Csv { csv, record } => {
+                    csv.read_byte_record(record).map_err(|error| ReadError::Io {
+                        file: Arc::clone(&self.file),
+                        source: io::Error::from(error),
+                    })
+                }
+                Source::Parquet(parquet) => {
+                    parquet.advance().map_err(|source| ReadError::Parquet {
+                        file: Arc::clone(&self.file),
+                        source,
+                    })
+                }
+            };
+            match advanced {
                 Ok(true) => {}
                 Ok(false) => {
                     self.finished = true;
@@ -302,24 +372,43 @@ impl Iterator for CostReader {
                 }
                 Err(error) => {
                     self.finished = true;
-                    return Some(Err(ReadError::Io {
-                        file: Arc::clone(&self.file),
-                        source: io::Error::from(error),
-                    }));
+                    return Some(Err(error));
                 }
             }
             self.n_rows_read += 1;
-            let line = self.record.position().map_or(0, |position| position.line());
+            let trim = !matches!(self.plan, Plan::Focus(_));
             let (row, violations) = {
-                let mut ctx = RowCtx::new(
-                    &self.file,
-                    &self.names,
-                    &self.record,
-                    self.n_rows_read,
-                    line,
-                    !matches!(self.plan, Plan::Focus(_)),
-                );
-                let row = if self.record.len() == self.names.len() {
+                let (mut ctx, n_fields) = match &self.source {
+                    Source::Csv { record, .. } => {
+                        let line = record.position().map_or(0, |position| position.line());
+                        let fields = record.iter().map(|raw| match std::str::from_utf8(raw) {
+                            Ok(text) => Field::Text(text),
+                            Err(_) => Field::Bad(Problem::NotUtf8),
+                        });
+                        let ctx = RowCtx::new(
+                            &self.file,
+                            &self.names,
+                            fields,
+                            self.n_rows_read,
+                            line,
+                            trim,
+                        );
+                        (ctx, record.len())
+                    }
+                    Source::Parquet(parquet) => {
+                        // Parquet has no lines: violations name the row and line 0.
+                        let ctx = RowCtx::new(
+                            &self.file,
+                            &self.names,
+                            parquet.fields(),
+                            self.n_rows_read,
+                            0,
+                            trim,
+                        );
+                        (ctx, self.names.len())
+                    }
+                };
+                let row = if n_fields == self.names.len() {
                     match &self.plan {
                         Plan::Focus(plan) => plan.convert(&mut ctx),
                         Plan::AwsCur(plan) => plan.convert(&mut ctx),
@@ -328,7 +417,7 @@ impl Iterator for CostReader {
                 } else {
                     ctx.report_row(Problem::FieldCount {
                         expected: self.names.len(),
-                        found: self.record.len(),
+                        found: n_fields,
                     });
                     None
                 };
@@ -383,11 +472,39 @@ pub fn validate_file(
     CostReader::open(path, options)?.validate()
 }
 
-/// Wraps `reader` in a gzip decoder if it starts with the gzip magic bytes.
-fn decompressed(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
-    let mut magic = [0u8; 2];
+/// Recognizes the format of a header (unless `options` fixes it) and plans the reading of its rows.
+fn plan(
+    file: &Arc<str>,
+    names: &[Arc<str>],
+    options: ReadOptions,
+) -> Result<(InputFormat, Plan), ReadError> {
+    let format = match options.format {
+        Some(format) => format,
+        None => InputFormat::detect(names).ok_or_else(|| ReadError::UnknownFormat {
+            file: Arc::clone(file),
+        })?,
+    };
+    let missing = |columns| ReadError::MissingColumns {
+        file: Arc::clone(file),
+        format,
+        columns,
+    };
+    let plan = match format {
+        InputFormat::Focus(version) => {
+            Plan::Focus(Box::new(FocusPlan::new(version, names).map_err(missing)?))
+        }
+        InputFormat::AwsCur => Plan::AwsCur(Box::new(aws::CurPlan::new(names).map_err(missing)?)),
+        InputFormat::AzureEa => {
+            Plan::AzureEa(Box::new(azure::EaPlan::new(names).map_err(missing)?))
+        }
+    };
+    Ok((format, plan))
+}
+
+/// Reads up to `prefix.len()` bytes (fewer only at the end of the stream) and returns how many were read.
+fn read_prefix(reader: &mut impl Read, prefix: &mut [u8]) -> io::Result<usize> {
     let mut n_read = 0;
-    while let Some(unread) = magic.get_mut(n_read..).filter(|unread| !unread.is_empty()) {
+    while let Some(unread) = prefix.get_mut(n_read..).filter(|unread| !unread.is_empty()) {
         match reader.read(unread) {
             Ok(0) => break,
             Ok(n_bytes) => n_read += n_bytes,
@@ -395,12 +512,29 @@ fn decompressed(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Re
             Err(error) => return Err(error),
         }
     }
+    Ok(n_read)
+}
+
+/// A byte stream, recognized by its first bytes.
+enum Stream {
+    /// CSV text (decompressed if it was gzip).
+    Text(Box<dyn Read + Send>),
+    /// A Parquet file.
+    Parquet(Box<dyn Read + Send>),
+}
+
+/// Wraps `reader` in a gzip decoder if it starts with the gzip magic bytes, and recognizes Parquet by its magic bytes.
+fn decompressed(mut reader: impl Read + Send + 'static) -> io::Result<Stream> {
+    let mut magic = [0u8; 4];
+    let n_read = read_prefix(&mut reader, &mut magic)?;
     let prefix = io::Cursor::new(magic.get(..n_read).unwrap_or_default().to_vec());
     let whole = prefix.chain(reader);
-    if n_read == 2 && magic == [0x1f, 0x8b] {
-        Ok(Box::new(MultiGzDecoder::new(whole)))
+    if n_read >= 2 && magic.starts_with(&[0x1f, 0x8b]) {
+        Ok(Stream::Text(Box::new(MultiGzDecoder::new(whole))))
+    } else if n_read == magic.len() && magic == PARQUET_MAGIC {
+        Ok(Stream::Parquet(Box::new(whole)))
     } else {
-        Ok(Box::new(whole))
+        Ok(Stream::Text(Box::new(whole)))
     }
 }
 
@@ -408,7 +542,7 @@ fn decompressed(mut reader: impl Read + Send + 'static) -> io::Result<Box<dyn Re
 pub(crate) struct RowCtx<'r> {
     file: &'r Arc<str>,
     names: &'r [Arc<str>],
-    /// The fields as text; `None` for a field that is not UTF-8 (reported when the row was read).
+    /// The fields as text (a null is the empty string); `None` for a field that cannot be read as text (reported when the row was read).
     fields: Vec<Option<&'r str>>,
     row: u64,
     line: u64,
@@ -418,10 +552,11 @@ pub(crate) struct RowCtx<'r> {
 }
 
 impl<'r> RowCtx<'r> {
+    /// Takes the values of one row; a value that cannot be read as text is reported now and is null to the plans.
     fn new(
         file: &'r Arc<str>,
         names: &'r [Arc<str>],
-        record: &'r ByteRecord,
+        fields: impl Iterator<Item = Field<'r>>,
         row: u64,
         line: u64,
         trim: bool,
@@ -429,17 +564,21 @@ impl<'r> RowCtx<'r> {
         let mut ctx = RowCtx {
             file,
             names,
-            fields: Vec::with_capacity(record.len()),
+            fields: Vec::with_capacity(names.len()),
             row,
             line,
             trim,
             violations: Vec::new(),
         };
-        for (column_idx, raw) in record.iter().enumerate() {
-            let text = std::str::from_utf8(raw).ok();
-            if text.is_none() {
-                ctx.report(column_idx, None, Problem::NotUtf8);
-            }
+        for (column_idx, field) in fields.enumerate() {
+            let text = match field {
+                Field::Text(text) => Some(text),
+                Field::Null => Some(""),
+                Field::Bad(problem) => {
+                    ctx.report(column_idx, None, problem);
+                    None
+                }
+            };
             ctx.fields.push(text);
         }
         ctx

@@ -4,8 +4,8 @@
 //! the provider's `x_` columns as text, and the tags as sorted key/value pairs.
 //! A field is an `Option` wherever a FOCUS file may leave the column null or a converter cannot fill it;
 //! the fields that every row has (the costs that are summed, the currency, the periods, the billing account and the charge category) are not.
-//! Every field maps onto one Arrow column: `String` to Utf8, `Decimal` to Decimal128, `DateTime<Utc>` to a UTC timestamp, the enums to dictionary-encoded Utf8 through `as_str`,
-//! and the key/value lists to Map columns.
+//! Every field maps onto one Arrow column of the cost store ([`crate::store`]): `String` to Utf8, `Decimal` to Decimal128, `DateTime<Utc>` to a UTC timestamp,
+//! the enums to Utf8 through `as_str` (Parquet dictionary-encodes them), and the key/value lists to Map columns.
 //!
 //! The row is a plain value: it does not know where it came from and it does not validate itself; the reader does that.
 

@@ -12,16 +12,25 @@
 //! It does not know the hierarchy: the caller computes the chain (from `leitstand-core`'s tree),
 //! so a move is in force with the tree that holds it. It does no I/O.
 //!
-//! What keeps a check cheap: one map entry per principal holds both its groups and its
-//! assignments, so the walk over the caller's groups does one lookup per principal; each
-//! assignment carries the hash of its scope, and the check hashes the chain once, so ruling an
-//! assignment out compares numbers and touches neither the assignment nor its scope string; a
-//! role's patterns are grouped by provider namespace; and deny assignments are looked up only for
-//! chain scopes whose hash a deny assignment's scope has.
+//! What keeps a check cheap: every principal id gets a number when first seen, and a
+//! two-level persistent array holds per number the principal's groups (as numbers, inline when
+//! few) and its assignments, so the walk over the caller's groups hashes one id (the caller's)
+//! and then reads one slot per group; beside its assignments a principal keeps 32 bits of each
+//! one's scope hash, and the check hashes the chain once, so ruling an assignment out compares
+//! numbers and touches neither the assignment nor its scope string; custom roles are found by
+//! binary search on a hash the assignment carries; a role's patterns are grouped by provider
+//! namespace; deny assignments are looked up only for chain scopes whose hash a deny
+//! assignment's scope has, and name principals by number; and a check does not allocate (its
+//! scratch lists are inline, the lowercased action is on the stack).
+//!
+//! Principal numbers are never reused or dropped, so the index keeps one small entry per
+//! principal id it has ever seen.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
+
+use smallvec::SmallVec;
 
 use crate::condition::{self, AttributeValue, Context, Source};
 use crate::definition::{Permission, RoleDefinition};
@@ -242,6 +251,8 @@ pub struct AssignmentEntry {
     /// The role, when it is a built-in one: built-in roles win over custom ones and never
     /// change, so a check need not look it up.
     builtin_role: Option<&'static CompiledRole>,
+    /// `id_hash(&role)`: where a check finds a custom role in [`RoleTable`].
+    role_hash: u64,
 }
 
 impl AssignmentEntry {
@@ -259,6 +270,7 @@ impl AssignmentEntry {
             scope: normalize_scope(scope).into(),
             principal: principal.to_ascii_lowercase().into(),
             builtin_role: BUILTIN.get(&role).map(|r| &**r),
+            role_hash: id_hash(&role),
             role: role.into(),
             condition: condition
                 .filter(|c| !c.trim().is_empty())
@@ -317,18 +329,39 @@ impl DenyEntry {
     fn denies(&self, action: &str, data: bool) -> bool {
         self.blocks.iter().any(|b| b.patterns_allow(action, data))
     }
+}
 
-    fn covers(&self, principals: &[&str]) -> bool {
-        let named = self
-            .principals
-            .iter()
-            .any(|p| &**p == EVERYONE || principals.contains(&&**p));
+/// A deny assignment with its principals as [`PrincipalId`]s, so that a check compares numbers.
+#[derive(Debug)]
+struct DenyRule {
+    entry: Arc<DenyEntry>,
+    /// Whether `entry.principals` names [`EVERYONE`].
+    everyone: bool,
+    /// The ids of `entry.principals`.
+    principals: Box<[PrincipalId]>,
+    /// The ids of `entry.exclude_principals`.
+    exclude_principals: Box<[PrincipalId]>,
+}
+
+impl DenyRule {
+    /// Whether it reaches one of `principals` (the caller and its groups) and excludes none.
+    fn covers(&self, principals: &[PrincipalId]) -> bool {
+        let named = self.everyone || self.principals.iter().any(|p| principals.contains(p));
         named
             && !self
                 .exclude_principals
                 .iter()
-                .any(|p| principals.contains(&&**p))
+                .any(|p| principals.contains(p))
     }
+}
+
+/// The deny assignments made at one scope.
+#[derive(Debug, Clone)]
+struct DenyScope {
+    /// `id_hash(&scope)`.
+    hash: u64,
+    scope: Arc<str>,
+    rules: Arc<[Arc<DenyRule>]>,
 }
 
 /// `/subscriptions/{id}` of a lowercase scope at or below a subscription.
@@ -349,28 +382,30 @@ pub fn normalize_scope(scope: &str) -> String {
     }
 }
 
-type Map<V> = im::HashMap<Arc<str>, V>;
+/// The hasher of the index's maps: their keys are ids the index itself lowercased, and a check
+/// hashes one of them (the caller's id), so SipHash's cost bought nothing here; foldhash's
+/// per-map random seed keeps the maps' shape out of a client's hands.
+type MapHasher = foldhash::fast::RandomState;
 
-/// Hashes a scope or principal id, for the prefilters of a check.
+type Map<V> = im::HashMap<Arc<str>, V, MapHasher>;
+
+/// Hashes a scope, role or principal id, for the prefilters of a check (foldhash with a fixed
+/// seed: 16 bytes per multiply, so hashing a check's chain is cheap).
 ///
-/// It is fast and unkeyed: it only decides when to compare strings, never an answer, so a
-/// collision costs a string comparison and nothing else.
+/// It is unkeyed: it only decides when to compare strings, never an answer, so a collision
+/// costs a string comparison and nothing else.
 fn id_hash(id: &str) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let bytes = id.as_bytes();
-    let mut hash = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
-        hash = (hash ^ word).wrapping_mul(K).rotate_left(26);
-    }
-    let tail = chunks
-        .remainder()
-        .iter()
-        .rev()
-        .fold(0u64, |tail, b| (tail << 8) | u64::from(*b));
-    hash = (hash ^ tail).wrapping_mul(K);
-    hash ^ (hash >> 29)
+    use std::hash::{BuildHasher, Hasher};
+    const SEED: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0x1e17_57a9);
+    let mut hasher = SEED.build_hasher();
+    hasher.write(id.as_bytes());
+    hasher.finish()
+}
+
+/// The 32 bits of an [`id_hash`] a principal's scan list keeps per assignment (the top half, so
+/// that [`Bloom`] reads the same bits of both).
+fn scope_tag(hash: u64) -> u32 {
+    (hash >> 32) as u32
 }
 
 /// A 256-bit Bloom filter over [`id_hash`]es (one bit each, from the top byte): a quick no.
@@ -389,21 +424,29 @@ impl Bloom {
             .get((hash >> 62) as usize)
             .is_some_and(|word| word & (1 << ((hash >> 56) & 63)) != 0)
     }
+
+    fn may_contain_tag(&self, tag: u32) -> bool {
+        self.may_contain(u64::from(tag) << 32)
+    }
 }
+
+/// Inline room of a check's scratch lists: chains and group sets larger than this spill to the
+/// heap, the common ones do not allocate.
+const INLINE: usize = 16;
 
 /// A check's chain with each scope's hash, so that testing an assignment's scope against it
 /// compares numbers first and reads no string unless the hashes match.
 struct ScopeChain<'a> {
     scopes: &'a [&'a str],
     /// `hashes[i]` is `id_hash(scopes[i])`.
-    hashes: Vec<u64>,
+    hashes: SmallVec<[u64; INLINE]>,
     /// The scopes' hashes: most scopes not in the chain fail this one test.
     bloom: Bloom,
 }
 
 impl<'a> ScopeChain<'a> {
     fn new(scopes: &'a [&'a str]) -> ScopeChain<'a> {
-        let hashes: Vec<u64> = scopes.iter().map(|s| id_hash(s)).collect();
+        let hashes: SmallVec<[u64; INLINE]> = scopes.iter().map(|s| id_hash(s)).collect();
         let mut bloom = Bloom::default();
         for hash in &hashes {
             bloom.insert(*hash);
@@ -415,15 +458,15 @@ impl<'a> ScopeChain<'a> {
         }
     }
 
-    /// Whether the scope whose hash is `hash` is in the chain; `scope` is read only when a hash
-    /// matches, so that most assignments are ruled out without touching them.
-    fn contains<'s>(&self, hash: u64, scope: impl Fn() -> &'s str) -> bool {
-        self.bloom.may_contain(hash)
+    /// Whether `scope`, whose [`scope_tag`] is `tag`, is in the chain; `scope` is read only
+    /// when a tag matches, so that most assignments are ruled out without touching them.
+    fn contains_tagged<'s>(&self, tag: u32, scope: impl Fn() -> &'s str) -> bool {
+        self.bloom.may_contain_tag(tag)
             && self
                 .hashes
                 .iter()
                 .zip(self.scopes)
-                .any(|(h, s)| *h == hash && *s == scope())
+                .any(|(h, s)| scope_tag(*h) == tag && *s == scope())
     }
 }
 
@@ -436,25 +479,140 @@ fn lowercase(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Returns `text` in ASCII lowercase, written into `buffer` when it has to change and fits, so
+/// that a check does not allocate for it.
+fn lowercase_in<'b>(text: &'b str, buffer: &'b mut [u8]) -> Cow<'b, str> {
+    if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Cow::Borrowed(text);
+    }
+    if let Some(out) = buffer.get_mut(..text.len()) {
+        out.copy_from_slice(text.as_bytes());
+        out.make_ascii_lowercase();
+        let out: &'b [u8] = out;
+        // ASCII lowercasing keeps UTF-8 valid, so this always borrows.
+        if let Ok(lower) = std::str::from_utf8(out) {
+            return Cow::Borrowed(lower);
+        }
+    }
+    Cow::Owned(text.to_ascii_lowercase())
+}
+
+/// A principal's number in the index, given when its id is first seen and never reused.
+type PrincipalId = u32;
+
+/// What the index holds per principal.
+#[derive(Clone)]
+struct PrincipalSlot {
+    /// The lowercase principal id.
+    name: Arc<str>,
+    /// The groups the principal is a direct member of, distinct; inline when there are few, so
+    /// that the walk over a caller's groups reads one slot per principal and no list behind it.
+    groups: SmallVec<[PrincipalId; 4]>,
+    /// The [`scope_tag`] of each assignment: a check scans these and reads an assignment only
+    /// when its tag is one of the chain's.
+    // INVARIANT (tags): `tags[k] == scope_tag(id_hash(&assignments[k].scope))`.
+    tags: Arc<[u32]>,
+    /// The assignments made to the principal.
+    assignments: Arc<[Arc<AssignmentEntry>]>,
+}
+
+impl PrincipalSlot {
+    fn new(name: Arc<str>) -> PrincipalSlot {
+        PrincipalSlot {
+            name,
+            groups: SmallVec::new(),
+            tags: Arc::from([]),
+            assignments: Arc::from([]),
+        }
+    }
+
+    /// Replaces the assignment list, recomputing the tags.
+    fn set_assignments(&mut self, assignments: Vec<Arc<AssignmentEntry>>) {
+        self.tags = assignments
+            .iter()
+            .map(|a| scope_tag(id_hash(&a.scope)))
+            .collect();
+        self.assignments = assignments.into();
+        debug_assert_eq!(self.tags.len(), self.assignments.len(), "INVARIANT (tags)");
+    }
+}
+
+/// Principals per chunk of [`Slots`].
+const CHUNK: usize = 64;
+
+type Chunk = [Option<PrincipalSlot>; CHUNK];
+
+/// The principal slots by [`PrincipalId`]: a two-level persistent array, so that a lookup is two
+/// loads and a write copies one chunk (and the chunk list when the index is shared).
+#[derive(Clone, Default)]
+struct Slots {
+    chunks: Arc<Vec<Arc<Chunk>>>,
+    len: u32,
+}
+
+impl Slots {
+    fn get(&self, id: PrincipalId) -> Option<&PrincipalSlot> {
+        let id = id as usize;
+        self.chunks.get(id / CHUNK)?.get(id % CHUNK)?.as_ref()
+    }
+
+    fn get_mut(&mut self, id: PrincipalId) -> Option<&mut PrincipalSlot> {
+        let id = id as usize;
+        let chunk = Arc::make_mut(&mut self.chunks).get_mut(id / CHUNK)?;
+        Arc::make_mut(chunk).get_mut(id % CHUNK)?.as_mut()
+    }
+
+    /// Adds a slot; returns its id, or `None` when every id is taken.
+    fn push(&mut self, slot: PrincipalSlot) -> Option<PrincipalId> {
+        let id = self.len;
+        let next = id.checked_add(1)?;
+        let idx = id as usize;
+        let chunks = Arc::make_mut(&mut self.chunks);
+        if idx % CHUNK == 0 {
+            chunks.push(Arc::new(std::array::from_fn(|_| None)));
+        }
+        let place = chunks
+            .get_mut(idx / CHUNK)
+            .and_then(|chunk| Arc::make_mut(chunk).get_mut(idx % CHUNK))?;
+        *place = Some(slot);
+        self.len = next;
+        Some(id)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &PrincipalSlot> {
+        self.chunks
+            .iter()
+            .flat_map(|chunk| chunk.iter())
+            .filter_map(Option::as_ref)
+    }
+}
+
+/// The custom roles sorted by `(id_hash(id), id)`: a check finds an assignment's role by binary
+/// search on the hash its entry carries, without hashing or a map walk.
+type RoleTable = Arc<Vec<(u64, Arc<CompiledRole>)>>;
+
 /// Everything one tenant's checks need. Cloning is cheap (persistent maps).
 #[derive(Clone, Default)]
 pub struct AccessIndex {
     custom_roles: Map<Arc<CompiledRole>>,
+    /// The same roles, for checks.
+    role_table: RoleTable,
     assignments: Map<Arc<AssignmentEntry>>,
-    /// Principal → the groups it is a direct member of and the assignments made to it: one
-    /// lookup per principal and group in a check.
-    principals: Map<PrincipalEntry>,
+    /// Lowercase principal id → its [`PrincipalId`]. Ids are never removed: a group's members
+    /// and deny assignments refer to it by number.
+    principal_ids: Map<PrincipalId>,
+    /// Per principal: its groups and its assignments, one slot lookup per principal in a check.
+    principals: Slots,
     by_scope: Map<Arc<[Arc<AssignmentEntry>]>>,
     /// `/subscriptions/{id}` → how many assignments are at or below it (Azure's limit).
     per_subscription: Map<usize>,
     /// Group → its direct members.
     members: Map<Arc<[Arc<str>]>>,
-    denies: Map<Arc<DenyEntry>>,
-    denies_by_scope: Map<Arc<[Arc<DenyEntry>]>>,
-    /// `id_hash` of every key of `denies_by_scope`, sorted: a check looks up a chain scope there
-    /// only if its hash is here.
-    deny_scope_hashes: Arc<[u64]>,
-    /// The same hashes in a Bloom filter, tested before the search.
+    denies: Map<Arc<DenyRule>>,
+    /// The deny assignments by scope, sorted by `(hash, scope)`: a check looks up only the chain
+    /// scopes whose hash passes `deny_scope_bloom`.
+    deny_scopes: Arc<Vec<DenyScope>>,
+    /// The hashes of `deny_scopes`' scopes.
     deny_scope_bloom: Bloom,
 }
 
@@ -467,24 +625,13 @@ impl std::fmt::Debug for AccessIndex {
                 "memberships",
                 &self
                     .principals
-                    .values()
-                    .filter(|p| !p.member_of.is_empty())
+                    .iter()
+                    .filter(|p| !p.groups.is_empty())
                     .count(),
             )
             .field("denies", &self.denies.len())
             .finish()
     }
-}
-
-/// What the index holds per principal; an entry with neither groups nor assignments is removed.
-#[derive(Clone, Default)]
-struct PrincipalEntry {
-    /// The groups the principal is a direct member of, each with `id_hash` of its id.
-    // INVARIANT (id hash): every element is `(id_hash(&group), group)`.
-    member_of: Arc<[(u64, Arc<str>)]>,
-    /// The assignments made to the principal, each with `id_hash` of its scope.
-    // INVARIANT (scope hash): every element is `(id_hash(&entry.scope), entry)`.
-    assignments: Arc<[(u64, Arc<AssignmentEntry>)]>,
 }
 
 fn push<T: Clone>(list: Option<&Arc<[T]>>, item: T) -> Arc<[T]> {
@@ -588,6 +735,9 @@ pub struct Holder {
     pub conditional: bool,
 }
 
+/// Longest action a check lowercases without allocating (catalogued operations are far shorter).
+const ACTION_BUFFER: usize = 256;
+
 impl AccessIndex {
     /// Returns a role: built-in or one of this tenant's custom roles.
     pub fn role(&self, id: &str) -> Option<Arc<CompiledRole>> {
@@ -599,27 +749,75 @@ impl AccessIndex {
 
     /// Adds or replaces a custom role.
     pub fn upsert_role(&mut self, role: &RoleDefinition) {
-        let compiled = CompiledRole::compile(role);
+        let compiled = Arc::new(CompiledRole::compile(role));
         self.custom_roles
-            .insert(compiled.id.clone(), Arc::new(compiled));
+            .insert(compiled.id.clone(), compiled.clone());
+        let key = (id_hash(&compiled.id), compiled.id.clone());
+        let table = Arc::make_mut(&mut self.role_table);
+        match table.binary_search_by(|(h, r)| (*h, &*r.id).cmp(&(key.0, &*key.1))) {
+            Ok(idx) => {
+                if let Some(place) = table.get_mut(idx) {
+                    place.1 = compiled;
+                }
+            }
+            Err(idx) => table.insert(idx, (key.0, compiled)),
+        }
     }
 
     /// Removes a custom role.
     pub fn remove_role(&mut self, id: &str) {
-        self.custom_roles.remove(id);
+        if self.custom_roles.remove(id).is_none() {
+            return;
+        }
+        let hash = id_hash(id);
+        let table = Arc::make_mut(&mut self.role_table);
+        if let Ok(idx) = table.binary_search_by(|(h, r)| (*h, &*r.id).cmp(&(hash, id))) {
+            table.remove(idx);
+        }
+    }
+
+    /// Returns the custom role an assignment names, if it exists.
+    fn custom_role(&self, assignment: &AssignmentEntry) -> Option<&CompiledRole> {
+        let key = (assignment.role_hash, &*assignment.role);
+        let idx = self
+            .role_table
+            .binary_search_by(|(h, r)| (*h, &*r.id).cmp(&key))
+            .ok()?;
+        self.role_table.get(idx).map(|(_, role)| &**role)
+    }
+
+    /// Returns the id of a lowercase principal id, giving it one if it has none; `None` only
+    /// when all 2^32 ids are taken.
+    fn intern(&mut self, principal: &str) -> Option<PrincipalId> {
+        if let Some(id) = self.principal_ids.get(principal) {
+            return Some(*id);
+        }
+        let name: Arc<str> = principal.into();
+        let id = self.principals.push(PrincipalSlot::new(name.clone()))?;
+        self.principal_ids.insert(name, id);
+        Some(id)
+    }
+
+    /// Returns the slot of a lowercase principal id.
+    fn slot(&self, principal: &str) -> Option<&PrincipalSlot> {
+        let id = self.principal_ids.get(principal)?;
+        self.principals.get(*id)
     }
 
     /// Adds (or replaces, by id) a role assignment.
     pub fn insert_assignment(&mut self, entry: AssignmentEntry) {
         self.remove_assignment(&entry.id.clone());
+        let Some(id) = self.intern(&entry.principal) else {
+            debug_assert!(false, "principal ids exhausted");
+            return;
+        };
         let entry = Arc::new(entry);
         self.assignments.insert(entry.id.clone(), entry.clone());
-        let mut principal = self.principal_entry(&entry.principal);
-        principal.assignments = push(
-            Some(&principal.assignments),
-            (id_hash(&entry.scope), entry.clone()),
-        );
-        self.set_principal_entry(&entry.principal, principal);
+        if let Some(slot) = self.principals.get_mut(id) {
+            let mut list = slot.assignments.to_vec();
+            list.push(entry.clone());
+            slot.set_assignments(list);
+        }
         let by_s = push(self.by_scope.get(&entry.scope), entry.clone());
         self.by_scope.insert(entry.scope.clone(), by_s);
         if let Some(sub) = subscription_of(&entry.scope) {
@@ -633,10 +831,17 @@ impl AccessIndex {
             return false;
         };
         let keep = |a: &Arc<AssignmentEntry>| a.id != old.id;
-        let mut principal = self.principal_entry(&old.principal);
-        principal.assignments =
-            without(Some(&principal.assignments), |(_, a)| keep(a)).unwrap_or_default();
-        self.set_principal_entry(&old.principal, principal);
+        if let Some(principal) = self.principal_ids.get(&old.principal).copied() {
+            if let Some(slot) = self.principals.get_mut(principal) {
+                let list = slot
+                    .assignments
+                    .iter()
+                    .filter(|a| keep(a))
+                    .cloned()
+                    .collect();
+                slot.set_assignments(list);
+            }
+        }
         let s = without(self.by_scope.get(&old.scope), keep);
         set(&mut self.by_scope, &old.scope, s);
         if let Some(sub) = subscription_of(&old.scope) {
@@ -655,12 +860,17 @@ impl AccessIndex {
     pub fn add_membership(&mut self, group: &str, member: &str) {
         let group: Arc<str> = group.to_ascii_lowercase().into();
         let member: Arc<str> = member.to_ascii_lowercase().into();
-        let mut entry = self.principal_entry(&member);
-        if entry.member_of.iter().any(|(_, g)| *g == group) {
+        let (Some(group_id), Some(member_id)) = (self.intern(&group), self.intern(&member)) else {
+            debug_assert!(false, "principal ids exhausted");
+            return;
+        };
+        let Some(slot) = self.principals.get_mut(member_id) else {
+            return;
+        };
+        if slot.groups.contains(&group_id) {
             return;
         }
-        entry.member_of = push(Some(&entry.member_of), (id_hash(&group), group.clone()));
-        self.set_principal_entry(&member, entry);
+        slot.groups.push(group_id);
         let ms = push(self.members.get(&group), member);
         self.members.insert(group, ms);
     }
@@ -669,9 +879,15 @@ impl AccessIndex {
     pub fn remove_membership(&mut self, group: &str, member: &str) {
         let group: Arc<str> = group.to_ascii_lowercase().into();
         let member: Arc<str> = member.to_ascii_lowercase().into();
-        let mut entry = self.principal_entry(&member);
-        entry.member_of = without(Some(&entry.member_of), |(_, g)| *g != group).unwrap_or_default();
-        self.set_principal_entry(&member, entry);
+        let ids = (
+            self.principal_ids.get(&group).copied(),
+            self.principal_ids.get(&member).copied(),
+        );
+        if let (Some(group_id), Some(member_id)) = ids {
+            if let Some(slot) = self.principals.get_mut(member_id) {
+                slot.groups.retain(|g| *g != group_id);
+            }
+        }
         let ms = without(self.members.get(&group), |m| *m != member);
         set(&mut self.members, &group, ms);
     }
@@ -679,17 +895,37 @@ impl AccessIndex {
     /// Adds (or replaces, by id) a deny assignment.
     pub fn insert_deny(&mut self, entry: DenyEntry) {
         self.remove_deny(&entry.id.clone());
-        let entry = Arc::new(entry);
-        self.denies.insert(entry.id.clone(), entry.clone());
-        let s = push(self.denies_by_scope.get(&entry.scope), entry.clone());
-        self.denies_by_scope.insert(entry.scope.clone(), s);
-        let hash = id_hash(&entry.scope);
-        self.deny_scope_bloom.insert(hash);
-        if let Err(pos) = self.deny_scope_hashes.binary_search(&hash) {
-            let mut hashes = self.deny_scope_hashes.to_vec();
-            hashes.insert(pos, hash);
-            self.deny_scope_hashes = hashes.into();
+        let mut ids = |list: &[Arc<str>]| -> Box<[PrincipalId]> {
+            list.iter().filter_map(|p| self.intern(p)).collect()
+        };
+        let principals = ids(&entry.principals);
+        let exclude_principals = ids(&entry.exclude_principals);
+        let rule = Arc::new(DenyRule {
+            everyone: entry.principals.iter().any(|p| &**p == EVERYONE),
+            entry: Arc::new(entry),
+            principals,
+            exclude_principals,
+        });
+        self.denies.insert(rule.entry.id.clone(), rule.clone());
+        let hash = id_hash(&rule.entry.scope);
+        let key = (hash, &*rule.entry.scope);
+        let scopes = Arc::make_mut(&mut self.deny_scopes);
+        match scopes.binary_search_by(|s| (s.hash, &*s.scope).cmp(&key)) {
+            Ok(idx) => {
+                if let Some(scope) = scopes.get_mut(idx) {
+                    scope.rules = push(Some(&scope.rules), rule);
+                }
+            }
+            Err(idx) => scopes.insert(
+                idx,
+                DenyScope {
+                    hash,
+                    scope: rule.entry.scope.clone(),
+                    rules: Arc::from([rule]),
+                },
+            ),
         }
+        self.deny_scope_bloom.insert(hash);
     }
 
     /// Removes a deny assignment by id.
@@ -697,17 +933,22 @@ impl AccessIndex {
         let Some(old) = self.denies.remove(id) else {
             return false;
         };
-        let s = without(self.denies_by_scope.get(&old.scope), |d| d.id != old.id);
-        set(&mut self.denies_by_scope, &old.scope, s);
-        if !self.denies_by_scope.contains_key(&old.scope) {
-            let mut hashes: Vec<u64> = self.denies_by_scope.keys().map(|s| id_hash(s)).collect();
-            hashes.sort_unstable();
-            hashes.dedup();
-            self.deny_scope_bloom = Bloom::default();
-            for hash in &hashes {
-                self.deny_scope_bloom.insert(*hash);
+        let key = (id_hash(&old.entry.scope), &*old.entry.scope);
+        let scopes = Arc::make_mut(&mut self.deny_scopes);
+        if let Ok(idx) = scopes.binary_search_by(|s| (s.hash, &*s.scope).cmp(&key)) {
+            let left = scopes
+                .get(idx)
+                .and_then(|s| without(Some(&s.rules), |r| r.entry.id != old.entry.id));
+            match (left, scopes.get_mut(idx)) {
+                (Some(rules), Some(scope)) => scope.rules = rules,
+                _ => {
+                    scopes.remove(idx);
+                    self.deny_scope_bloom = Bloom::default();
+                    for scope in scopes.iter() {
+                        self.deny_scope_bloom.insert(scope.hash);
+                    }
+                }
             }
-            self.deny_scope_hashes = hashes.into();
         }
         true
     }
@@ -724,28 +965,21 @@ impl AccessIndex {
 
     /// Returns the deny assignments, in no particular order.
     pub fn deny_assignments(&self) -> impl Iterator<Item = &Arc<DenyEntry>> {
-        self.denies.values()
+        self.denies.values().map(|rule| &rule.entry)
     }
 
     /// Returns the principal and every group it is in, nested groups too (the principal first).
     pub fn principal_and_groups(&self, principal: &str) -> Vec<Arc<str>> {
-        let me: Arc<str> = principal.to_ascii_lowercase().into();
-        let mut out = vec![me];
-        let mut i = 0;
-        while let Some(current) = out.get(i).cloned() {
-            i += 1;
-            if i > MAX_NESTING * 64 {
-                break;
-            }
-            if let Some(entry) = self.principals.get(&current) {
-                for (_, g) in entry.member_of.iter() {
-                    if !out.contains(g) {
-                        out.push(g.clone());
-                    }
-                }
-            }
-        }
-        out
+        let me = lowercase(principal);
+        let Some(id) = self.principal_ids.get(&*me) else {
+            return vec![me.into_owned().into()];
+        };
+        let mut ids: SmallVec<[PrincipalId; INLINE]> = SmallVec::new();
+        self.expand(*id, &mut ids, &mut SmallVec::new());
+        ids.iter()
+            .filter_map(|id| self.principals.get(*id))
+            .map(|slot| slot.name.clone())
+            .collect()
     }
 
     /// Returns the principals that hold membership in `group`, nested groups included.
@@ -770,10 +1004,10 @@ impl AccessIndex {
     pub fn applicable(&self, principals: &[Arc<str>], chain: &[&str]) -> Vec<Arc<AssignmentEntry>> {
         principals
             .iter()
-            .filter_map(|p| self.principals.get(p))
-            .flat_map(|entry| entry.assignments.iter())
-            .filter(|(_, a)| chain.contains(&&*a.scope))
-            .map(|(_, a)| a.clone())
+            .filter_map(|p| self.slot(p))
+            .flat_map(|slot| slot.assignments.iter())
+            .filter(|a| chain.contains(&&*a.scope))
+            .cloned()
             .collect()
     }
 
@@ -784,10 +1018,9 @@ impl AccessIndex {
 
     /// Returns the assignments made to one principal (lowercase id), not its groups'.
     pub fn assignments_of(&self, principal: &str) -> impl Iterator<Item = &Arc<AssignmentEntry>> {
-        self.principals
-            .get(principal)
+        self.slot(principal)
             .into_iter()
-            .flat_map(|entry| entry.assignments.iter().map(|(_, a)| a))
+            .flat_map(|slot| slot.assignments.iter())
     }
 
     /// Returns the assignments made exactly at `scope` (a lowercase scope id).
@@ -823,88 +1056,65 @@ impl AccessIndex {
 
     fn deny_for(
         &self,
-        principals: &[&str],
+        principals: &[PrincipalId],
         action: &str,
         data: bool,
         chain: &ScopeChain<'_>,
     ) -> Option<Arc<DenyEntry>> {
-        if self.denies.is_empty() {
+        if self.deny_scopes.is_empty() {
             return None;
         }
         for (depth, (scope, hash)) in chain.scopes.iter().zip(&chain.hashes).enumerate() {
-            if !self.deny_scope_bloom.may_contain(*hash)
-                || self.deny_scope_hashes.binary_search(hash).is_err()
-            {
+            if !self.deny_scope_bloom.may_contain(*hash) {
                 continue;
             }
-            let Some(list) = self.denies_by_scope.get(*scope) else {
-                continue;
-            };
-            for deny in list.iter() {
-                if deny.do_not_apply_to_child_scopes && depth > 0 {
-                    continue;
-                }
-                if deny.covers(principals) && deny.denies(action, data) {
-                    return Some(deny.clone());
+            let start = self.deny_scopes.partition_point(|s| s.hash < *hash);
+            let at_scope = self
+                .deny_scopes
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|s| s.hash == *hash)
+                .filter(|s| *s.scope == **scope);
+            for deny_scope in at_scope {
+                for rule in deny_scope.rules.iter() {
+                    if rule.entry.do_not_apply_to_child_scopes && depth > 0 {
+                        continue;
+                    }
+                    if rule.covers(principals) && rule.entry.denies(action, data) {
+                        return Some(rule.entry.clone());
+                    }
                 }
             }
         }
         None
     }
 
-    /// Returns a principal's entry (a copy, cheap) or an empty one.
-    fn principal_entry(&self, principal: &str) -> PrincipalEntry {
-        self.principals.get(principal).cloned().unwrap_or_default()
-    }
-
-    /// Stores a principal's entry, or removes it when it holds nothing.
-    fn set_principal_entry(&mut self, principal: &Arc<str>, entry: PrincipalEntry) {
-        let empty = entry.member_of.is_empty() && entry.assignments.is_empty();
-        set(&mut self.principals, principal, (!empty).then_some(entry));
-    }
-
-    /// Collects the lowercase `principal` and every group it is in, nested groups too, borrowing
-    /// the names (the walk of [`AccessIndex::principal_and_groups`] without its allocations),
-    /// and the assignment lists of them all, in the same order, with one lookup per principal.
-    fn expand_into<'s>(
+    /// Collects `principal` and every group it is in, nested groups too, breadth first, as ids
+    /// (`ids`) and with their slots (`slots`, in the same order); one slot lookup per principal.
+    fn expand<'s>(
         &'s self,
-        principal: &'s str,
-        principals: &mut Vec<&'s str>,
-        assignments: &mut Vec<&'s [(u64, Arc<AssignmentEntry>)]>,
+        principal: PrincipalId,
+        ids: &mut SmallVec<[PrincipalId; INLINE]>,
+        slots: &mut SmallVec<[&'s PrincipalSlot; INLINE]>,
     ) {
-        principals.push(principal);
-        // INVARIANT (parallel): `hashes[i]` is `id_hash(principals[i])`; comparing hashes first
-        // keeps the walk from reading every group's id.
-        let mut hashes: Vec<u64> = Vec::with_capacity(8);
-        hashes.push(id_hash(principal));
+        ids.push(principal);
         let mut i = 0;
-        while let Some(current) = principals.get(i).copied() {
+        while let Some(current) = ids.get(i).copied() {
             i += 1;
-            if i > MAX_NESTING * 64 {
-                // The walk stops here; the principals found but not visited still count.
-                let unvisited = principals.get(i - 1..).unwrap_or_default();
-                assignments.extend(
-                    unvisited
-                        .iter()
-                        .filter_map(|p| self.principals.get(*p))
-                        .map(|entry| &*entry.assignments),
-                );
-                break;
-            }
-            let Some(entry) = self.principals.get(current) else {
+            let Some(slot) = self.principals.get(current) else {
                 continue;
             };
-            if !entry.assignments.is_empty() {
-                assignments.push(&entry.assignments);
+            slots.push(slot);
+            if i > MAX_NESTING * 64 {
+                // The walk stops here; the principals found but not visited still count.
+                let unvisited = ids.get(i..).unwrap_or_default();
+                slots.extend(unvisited.iter().filter_map(|id| self.principals.get(*id)));
+                break;
             }
-            for (hash, g) in entry.member_of.iter() {
-                let seen = hashes
-                    .iter()
-                    .zip(principals.iter())
-                    .any(|(h, p)| h == hash && *p == &**g);
-                if !seen {
-                    principals.push(g);
-                    hashes.push(*hash);
+            for group in &slot.groups {
+                if !ids.contains(group) {
+                    ids.push(*group);
                 }
             }
         }
@@ -912,29 +1122,40 @@ impl AccessIndex {
 
     /// Decides one request.
     pub fn check(&self, check: &Check<'_>) -> Verdict {
-        let action = check.action.to_ascii_lowercase();
-        let action = action.as_str();
-        let principal = lowercase(check.principal);
-        let mut principals: Vec<&str> = Vec::with_capacity(8);
-        let mut lists: Vec<&[(u64, Arc<AssignmentEntry>)]> = Vec::with_capacity(8);
-        self.expand_into(&principal, &mut principals, &mut lists);
+        let mut buffer = [0u8; ACTION_BUFFER];
+        let action = lowercase_in(check.action, &mut buffer);
+        let action = &*action;
+        // The chain first: its scopes are independent loads the processor can overlap with the
+        // walk over the caller's groups, whose loads depend on one another.
         let chain = ScopeChain::new(check.chain);
-        if let Some(deny) = self.deny_for(&principals, action, check.data_action, &chain) {
+        let principal = lowercase(check.principal);
+        let mut ids: SmallVec<[PrincipalId; INLINE]> = SmallVec::new();
+        let mut slots: SmallVec<[&PrincipalSlot; INLINE]> = SmallVec::new();
+        if let Some(id) = self.principal_ids.get(&*principal) {
+            self.expand(*id, &mut ids, &mut slots);
+        }
+        if let Some(deny) = self.deny_for(&ids, action, check.data_action, &chain) {
             return Verdict::Denied(deny);
         }
         let context = ConditionContext {
             action: check.action,
             attributes: check.attributes,
         };
-        for list in lists {
-            for (hash, a) in list {
-                if !chain.contains(*hash, || &a.scope) {
+        for slot in slots {
+            for (k, tag) in slot.tags.iter().enumerate() {
+                if !chain.bloom.may_contain_tag(*tag) {
+                    continue;
+                }
+                let Some(a) = slot.assignments.get(k) else {
+                    continue;
+                };
+                if !chain.contains_tagged(*tag, || &a.scope) {
                     continue;
                 }
                 let role = match a.builtin_role {
                     Some(role) => role,
-                    None => match self.custom_roles.get(&a.role) {
-                        Some(role) => &**role,
+                    None => match self.custom_role(a) {
+                        Some(role) => role,
                         None => continue,
                     },
                 };
@@ -976,10 +1197,12 @@ impl AccessIndex {
                     .map(|m| (m, Some(a.principal.clone()))),
             );
             for (principal, via_group) in holders {
-                let principals = self.principal_and_groups(&principal);
-                let principals: Vec<&str> = principals.iter().map(|p| &**p).collect();
+                let mut ids: SmallVec<[PrincipalId; INLINE]> = SmallVec::new();
+                if let Some(id) = self.principal_ids.get(&principal) {
+                    self.expand(*id, &mut ids, &mut SmallVec::new());
+                }
                 if self
-                    .deny_for(&principals, &lower, data_action, &scope_chain)
+                    .deny_for(&ids, &lower, data_action, &scope_chain)
                     .is_some()
                 {
                     continue;

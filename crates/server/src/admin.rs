@@ -60,6 +60,34 @@ pub(crate) fn print(output: Output, value: &Value) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match output {
         Output::Json => writeln!(out, "{}", serde_json::to_string_pretty(value)?)?,
+        Output::Csv => {
+            let rows: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            let mut header: Vec<&str> = Vec::new();
+            for row in &rows {
+                for key in row.as_object().into_iter().flat_map(|o| o.keys()) {
+                    if !header.contains(&key.as_str()) {
+                        header.push(key);
+                    }
+                }
+            }
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record(&header)?;
+            for row in &rows {
+                let cells: Vec<String> = header
+                    .iter()
+                    .map(|k| match row.get(*k) {
+                        None | Some(Value::Null) => String::new(),
+                        Some(Value::String(s)) => s.clone(),
+                        Some(other) => other.to_string(),
+                    })
+                    .collect();
+                writer.write_record(&cells)?;
+            }
+            writer.flush()?;
+        }
         Output::Table => {
             let rows: Vec<&Value> = match value {
                 Value::Array(items) => items.iter().collect(),
@@ -426,7 +454,7 @@ pub async fn token(
     )
     .map_err(|e| anyhow!("{}", e.message))?;
     match global.output {
-        Output::Json => print(
+        Output::Json | Output::Csv => print(
             global.output,
             &json!({ "accessToken": token, "expiresOn": (now + ttl).to_rfc3339(), "tenant": tenant }),
         )?,

@@ -5,6 +5,8 @@
 mod access_cli;
 mod admin;
 mod bench;
+mod cost_cli;
+mod dev_cli;
 mod serve;
 mod tls;
 
@@ -46,6 +48,8 @@ pub struct Global {
 pub enum Output {
     Json,
     Table,
+    /// Comma-separated values with a header row (lists of objects).
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +86,12 @@ enum Command {
     /// Manages signing keys.
     #[command(subcommand)]
     Key(admin::KeyCommand),
+    /// Cost data: ingest FOCUS and provider exports, query costs over the hierarchy.
+    #[command(subcommand)]
+    Cost(cost_cli::CostCommand),
+    /// Developer tools: synthetic data.
+    #[command(subcommand)]
+    Dev(dev_cli::DevCommand),
     /// Builds a tenant at Azure's limits through HTTP and measures throughput and latency.
     Bench(bench::BenchArgs),
 }
@@ -123,6 +133,8 @@ fn main() -> std::process::ExitCode {
             Command::Key(c) => admin::key(&cli.global, c).await,
             Command::Role(c) => access_cli::role(&cli.global, c).await,
             Command::Deny(c) => access_cli::deny(&cli.global, c).await,
+            Command::Cost(c) => cost_cli::cost(&cli.global, c).await,
+            Command::Dev(c) => dev_cli::dev(&cli.global, c),
             Command::Bench(args) => bench::run(&cli.global, args).await,
         }
     });

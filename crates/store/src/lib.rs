@@ -4,8 +4,9 @@
 //! What is stored: tenants (with their hierarchy settings, the write counter `version` and the
 //! activity log's Merkle frontier and signed head), management groups, subscriptions and
 //! aliases, resource groups, resources (their ARM body as JSON), provider registrations,
-//! principals, group memberships, service-principal secret hashes, public signing keys, and the
-//! activity-log events.
+//! principals, group memberships, service-principal secret hashes, public signing keys, the
+//! activity-log events, and cost data (loads and their daily aggregates; the detail rows are
+//! Parquet files the caller keeps).
 //!
 //! Every write goes through [`WriteTx`]: it starts by bumping the tenant's `version` (which
 //! takes the tenant's row lock on PostgreSQL and the write lock on SQLite), so writes of one
@@ -17,6 +18,7 @@
 //! permissions; callers do that before they write.
 
 mod assignments;
+mod costs;
 mod denies;
 mod events;
 mod hierarchy;
@@ -36,6 +38,10 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 pub use assignments::RoleAssignmentRow;
+pub use costs::{
+    tag_set_id, CostDim, CostFilter, CostLoadRow, CostQuery, CostQueryRow, DailyKey, DailySums,
+    Granularity, SubAccountCost,
+};
 pub use denies::DenyAssignmentRow;
 pub use events::{EventDraft, EventFilter, EventStatus, StoredEvent, VerifyReport};
 pub use hierarchy::{HierarchySettings, Snapshot, TenantRow};

@@ -159,14 +159,20 @@ fn a_bad_date_is_named() {
 
 #[test]
 fn a_value_outside_the_allowed_values_is_named() {
-    let (_, violation) = first_violation("bad_category.csv", "ChargeCategory", "usage");
+    let (_, violation) = first_violation("bad_category.csv", "ChargeCategory", "Usages");
     assert_eq!(
         violation.problem,
         Problem::NotAllowed {
             allowed: ChargeCategory::VALUES
         }
     );
-    assert!(violation.to_string().ends_with("column `ChargeCategory`: `usage` is not one of `Usage`, `Purchase`, `Tax`, `Credit`, `Adjustment`"));
+    assert!(violation.to_string().ends_with("column `ChargeCategory`: `Usages` is not one of `Usage`, `Purchase`, `Tax`, `Credit`, `Adjustment`"));
+    // A value that differs only in case is reported, and read as the allowed value.
+    let (_, violation) = first_violation("case_category.csv", "ChargeCategory", "usage");
+    assert_eq!(
+        violation.problem,
+        Problem::CaseMismatch { canonical: "Usage" }
+    );
     let (_, violation) = first_violation("bad_class.csv", "ChargeClass", "Refund");
     assert_eq!(violation.column.as_deref(), Some("ChargeClass"));
     let (_, violation) =

@@ -197,6 +197,8 @@ fn api_version(template: &str) -> &'static str {
     let t = template.to_ascii_lowercase();
     if t.contains("/microsoft.authorization/elevateaccess") {
         "2015-07-01"
+    } else if t.contains("/microsoft.costmanagement/") {
+        "2025-03-01"
     } else if t.contains("/microsoft.authorization/") {
         "2022-04-01"
     } else if t.contains("/microsoft.insights/eventtypes/") {

@@ -12,6 +12,7 @@
 
 mod access;
 mod audit;
+mod costs;
 mod durability;
 mod errors;
 mod harness;

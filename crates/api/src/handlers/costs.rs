@@ -1,0 +1,453 @@
+//! Cost Management: `POST {scope}/providers/Microsoft.CostManagement/query` (api-versions
+//! 2023-03-01 and 2025-03-01), in Azure's request and answer shape, so `azure-mgmt-costmanagement`
+//! and `az rest` call it unchanged.
+//!
+//! The scope is a management group at any level, a subscription or AWS account, a resource
+//! group, or the whole tenant (`/`). `type` picks the amount: `ActualCost` and `Usage` sum
+//! BilledCost, `AmortizedCost` sums EffectiveCost. Besides Azure's aggregation names (`Cost`,
+//! `PreTaxCost`, `CostUSD`, `PreTaxCostUSD`) the FOCUS names `BilledCost`, `EffectiveCost`,
+//! `ListCost` and `ContractedCost` and Leitstand's `Savings` (ListCost − EffectiveCost) are
+//! accepted. Groupings: Azure's dimension names (see [`dimension`]), `TagKey` groupings, and
+//! Leitstand's `ChildScope`. Every row carries its `Currency`: amounts of different currencies
+//! are never added up.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Datelike, Duration, NaiveDate};
+use leitstand_core::resource_id::Scope;
+use leitstand_core::ErrorCode;
+use leitstand_costs::money::nanos_to_f64;
+use leitstand_costs::query::{self, Grouping, QueryError, ScopeQuery};
+use leitstand_store::{CostDim, CostFilter, DailySums, Granularity};
+use serde_json::{json, Value};
+
+use crate::arm::{json, Ctx};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The most aggregations and groupings a query may have (Azure's limits).
+const MAX_AGGREGATIONS: usize = 2;
+const MAX_GROUPINGS: usize = 2;
+
+fn bad(message: impl Into<String>, at: &str) -> ApiError {
+    ApiError::new(ErrorCode::BadRequest, message).at(at)
+}
+
+/// Which amount an aggregation sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Amount {
+    /// BilledCost (actual) or EffectiveCost (amortized), by the query's type.
+    Cost,
+    Billed,
+    Effective,
+    List,
+    Contracted,
+    Savings,
+}
+
+fn amount(name: &str) -> Option<Amount> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "cost" | "pretaxcost" | "costusd" | "pretaxcostusd" => Amount::Cost,
+        "billedcost" => Amount::Billed,
+        "effectivecost" | "amortizedcost" => Amount::Effective,
+        "listcost" => Amount::List,
+        "contractedcost" => Amount::Contracted,
+        "savings" => Amount::Savings,
+        _ => return None,
+    })
+}
+
+/// Maps a dimension name (Azure's or FOCUS's, any case) to what the store groups by.
+pub fn dimension(name: &str) -> Option<Grouping> {
+    let dim = match name.to_ascii_lowercase().as_str() {
+        "childscope" => return Some(Grouping::ChildScope),
+        "subscriptionid" | "subscriptionguid" | "subaccountid" | "accountid" => CostDim::SubAccount,
+        "resourcegroup" | "resourcegroupname" => CostDim::ResourceGroup,
+        "servicename" | "metercategory" => CostDim::ServiceName,
+        "servicecategory" | "servicefamily" => CostDim::ServiceCategory,
+        "resourcelocation" | "region" | "regionid" | "regionname" => CostDim::Region,
+        "chargetype" | "chargecategory" => CostDim::ChargeCategory,
+        "pricingmodel" | "pricingcategory" => CostDim::PricingCategory,
+        "reservationid" | "benefitid" | "commitmentdiscountid" => CostDim::CommitmentDiscountId,
+        "billingaccountid" => CostDim::BillingAccount,
+        "currency" | "billingcurrency" => CostDim::Currency,
+        _ => return None,
+    };
+    Some(Grouping::Dim(dim))
+}
+
+fn dimension_error(name: &str, at: &str) -> ApiError {
+    let hint = if name.eq_ignore_ascii_case("resourceid") {
+        " (resource-level cost is not kept in the daily aggregates this API answers from)"
+    } else {
+        ""
+    };
+    bad(
+        format!(
+            "the dimension `{name}` is not supported{hint}; use ChildScope, SubscriptionId, \
+             ResourceGroup, ServiceName, ServiceCategory, ResourceLocation, ChargeType, \
+             PricingModel, ReservationId, BillingAccountId or a TagKey grouping"
+        ),
+        at,
+    )
+}
+
+/// Parses `dataset.filter` (and/or/not of dimension and tag `In` comparisons).
+fn filter(value: &Value, at: &str) -> Result<CostFilter, ApiError> {
+    let Value::Object(map) = value else {
+        return Err(bad("a filter must be an object", at));
+    };
+    let mut parts: Vec<CostFilter> = Vec::new();
+    for (key, v) in map {
+        let here = format!("{at}.{key}");
+        match key.to_ascii_lowercase().as_str() {
+            "and" | "or" => {
+                let Value::Array(items) = v else {
+                    return Err(bad(format!("`{key}` must be an array of filters"), &here));
+                };
+                if items.len() < 2 {
+                    return Err(bad(format!("`{key}` must have at least 2 items"), &here));
+                }
+                let inner = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| filter(item, &format!("{here}[{i}]")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                parts.push(if key.eq_ignore_ascii_case("and") {
+                    CostFilter::And(inner)
+                } else {
+                    CostFilter::Or(inner)
+                });
+            }
+            "not" => parts.push(CostFilter::Not(Box::new(filter(v, &here)?))),
+            "dimensions" | "tags" => {
+                let name = v
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("`name` is required", &format!("{here}.name")))?;
+                let operator = v.get("operator").and_then(Value::as_str).unwrap_or("In");
+                if !operator.eq_ignore_ascii_case("In") {
+                    return Err(bad(
+                        format!("the operator `{operator}` is not supported; use In"),
+                        &format!("{here}.operator"),
+                    ));
+                }
+                let values: Vec<String> = match v.get("values") {
+                    Some(Value::Array(items)) if !items.is_empty() => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            item.as_str().map(str::to_owned).ok_or_else(|| {
+                                bad("values must be strings", &format!("{here}.values[{i}]"))
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => {
+                        return Err(bad(
+                            "`values` must be a non-empty array of strings",
+                            &format!("{here}.values"),
+                        ))
+                    }
+                };
+                let dim = if key.eq_ignore_ascii_case("tags") {
+                    CostDim::Tag(name.to_owned())
+                } else {
+                    match dimension(name) {
+                        Some(Grouping::Dim(d)) => d,
+                        _ => return Err(dimension_error(name, &format!("{here}.name"))),
+                    }
+                };
+                // Subscription ids are kept lowercase; AWS ids are digits.
+                parts.push(CostFilter::In(dim, values));
+            }
+            _ => {
+                return Err(bad(
+                    format!(
+                        "unknown filter property `{key}`; use and, or, not, dimensions or tags"
+                    ),
+                    &here,
+                ))
+            }
+        }
+    }
+    match parts.len() {
+        0 => Err(bad("a filter needs and, or, not, dimensions or tags", at)),
+        1 => Ok(parts.remove(0)),
+        _ => Ok(CostFilter::And(parts)),
+    }
+}
+
+fn parse_date(value: Option<&Value>, at: &str) -> Result<NaiveDate, ApiError> {
+    let text = value
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("a date-time is required", at))?;
+    let date_part = text.get(..10).unwrap_or(text);
+    NaiveDate::parse_from_str(date_part, "%Y-%m-%d").map_err(|_| {
+        bad(
+            format!("`{text}` is not a date-time (2024-01-31T00:00:00Z)"),
+            at,
+        )
+    })
+}
+
+fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The days of a timeframe, relative to `today`.
+fn timeframe(body: &Value, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let name = lookup(body, "timeframe")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("`timeframe` is required", "timeframe"))?;
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "monthtodate" | "billingmonthtodate" => (first_of_month(today), today),
+        "thelastmonth" | "thelastbillingmonth" => {
+            let end = first_of_month(today) - Duration::days(1);
+            (first_of_month(end), end)
+        }
+        "weektodate" => {
+            let back = i64::from(today.weekday().num_days_from_monday());
+            (today - Duration::days(back), today)
+        }
+        "custom" => {
+            let period = lookup(body, "timePeriod").ok_or_else(|| {
+                bad("a Custom timeframe needs `timePeriod`", "timePeriod")
+            })?;
+            let from = parse_date(lookup(period, "from"), "timePeriod.from")?;
+            let to = parse_date(lookup(period, "to"), "timePeriod.to")?;
+            if to < from {
+                return Err(bad("`timePeriod.to` is before `timePeriod.from`", "timePeriod.to"));
+            }
+            if (to - from).num_days() > 366 {
+                return Err(bad(
+                    "a query covers at most one year (366 days)",
+                    "timePeriod",
+                ));
+            }
+            (from, to)
+        }
+        _ => {
+            return Err(bad(
+                format!("the timeframe `{name}` is not supported; use MonthToDate, BillingMonthToDate, TheLastMonth, TheLastBillingMonth, WeekToDate or Custom"),
+                "timeframe",
+            ))
+        }
+    })
+}
+
+/// Looks up a property case-insensitively.
+fn lookup<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    value
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
+}
+
+/// `POST {scope}/providers/Microsoft.CostManagement/query`.
+pub async fn query(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<Response, ApiError> {
+    let body = &ctx.body.0;
+    let kind = lookup(body, "type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            bad(
+                "`type` is required (ActualCost, AmortizedCost or Usage)",
+                "type",
+            )
+        })?;
+    let amortized = match kind.to_ascii_lowercase().as_str() {
+        "actualcost" | "usage" => false,
+        "amortizedcost" => true,
+        _ => {
+            return Err(bad(
+                format!(
+                    "the type `{kind}` is not supported; use ActualCost, AmortizedCost or Usage"
+                ),
+                "type",
+            ))
+        }
+    };
+    let today = state.clock.now().date_naive();
+    let (from, to) = timeframe(body, today)?;
+    let dataset = lookup(body, "dataset").ok_or_else(|| bad("`dataset` is required", "dataset"))?;
+    let granularity = match lookup(dataset, "granularity").and_then(Value::as_str) {
+        None => Granularity::None,
+        Some(g) => match g.to_ascii_lowercase().as_str() {
+            "daily" => Granularity::Daily,
+            "monthly" => Granularity::Monthly,
+            "none" => Granularity::None,
+            _ => {
+                return Err(bad(
+                    format!("the granularity `{g}` is not supported; use Daily, Monthly or None"),
+                    "dataset.granularity",
+                ))
+            }
+        },
+    };
+    let mut aggregations: Vec<(String, Amount)> = Vec::new();
+    if let Some(aggregation) = lookup(dataset, "aggregation") {
+        let Value::Object(map) = aggregation else {
+            return Err(bad(
+                "`aggregation` must be an object",
+                "dataset.aggregation",
+            ));
+        };
+        if map.len() > MAX_AGGREGATIONS {
+            return Err(bad(
+                format!("a query has at most {MAX_AGGREGATIONS} aggregations"),
+                "dataset.aggregation",
+            ));
+        }
+        for (alias, spec) in map {
+            let at = format!("dataset.aggregation.{alias}");
+            let name = lookup(spec, "name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad("`name` is required", &format!("{at}.name")))?;
+            let function = lookup(spec, "function")
+                .and_then(Value::as_str)
+                .unwrap_or("Sum");
+            if !function.eq_ignore_ascii_case("Sum") {
+                return Err(bad(
+                    format!("the function `{function}` is not supported; use Sum"),
+                    &format!("{at}.function"),
+                ));
+            }
+            let which = amount(name).ok_or_else(|| {
+                bad(
+                    format!("the column `{name}` cannot be aggregated; use Cost, PreTaxCost, CostUSD, PreTaxCostUSD, BilledCost, EffectiveCost, ListCost, ContractedCost or Savings"),
+                    &format!("{at}.name"),
+                )
+            })?;
+            aggregations.push((name.to_owned(), which));
+        }
+    }
+    if aggregations.is_empty() {
+        aggregations.push(("Cost".to_owned(), Amount::Cost));
+    }
+    let mut grouping: Vec<Grouping> = Vec::new();
+    let mut group_names: Vec<String> = Vec::new();
+    if let Some(groups) = lookup(dataset, "grouping") {
+        let Value::Array(items) = groups else {
+            return Err(bad("`grouping` must be an array", "dataset.grouping"));
+        };
+        if items.len() > MAX_GROUPINGS {
+            return Err(bad(
+                format!("a query has at most {MAX_GROUPINGS} groupings"),
+                "dataset.grouping",
+            ));
+        }
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("dataset.grouping[{i}]");
+            let name = lookup(item, "name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad("`name` is required", &format!("{at}.name")))?;
+            let kind = lookup(item, "type")
+                .and_then(Value::as_str)
+                .unwrap_or("Dimension");
+            let g = if kind.eq_ignore_ascii_case("TagKey") {
+                Grouping::Dim(CostDim::Tag(name.to_owned()))
+            } else if kind.eq_ignore_ascii_case("Dimension") {
+                dimension(name).ok_or_else(|| dimension_error(name, &format!("{at}.name")))?
+            } else {
+                return Err(bad(
+                    format!("the grouping type `{kind}` is not supported; use Dimension or TagKey"),
+                    &format!("{at}.type"),
+                ));
+            };
+            grouping.push(g);
+            group_names.push(name.to_owned());
+        }
+    }
+    let cost_filter = match lookup(dataset, "filter") {
+        Some(f) => Some(filter(f, "dataset.filter")?),
+        None => None,
+    };
+    let snapshot = &ctx.caller.snapshot;
+    let question = ScopeQuery {
+        scope: scope.clone(),
+        from,
+        to,
+        granularity,
+        grouping,
+        filter: cost_filter,
+    };
+    let rows = query::run(&state.store, snapshot, &question)
+        .await
+        .map_err(|e| match e {
+            QueryError::ScopeNotFound(s) => ApiError::new(
+                ErrorCode::NotFound,
+                format!("the scope `{s}` was not found"),
+            )
+            .at("scope"),
+            QueryError::Unsupported(m) => bad(m, "scope"),
+            QueryError::Store(e) => ApiError::internal("query costs", &e),
+        })?;
+    let mut columns: Vec<Value> = aggregations
+        .iter()
+        .map(|(name, _)| json!({ "name": name, "type": "Number" }))
+        .collect();
+    match granularity {
+        Granularity::Daily => columns.push(json!({ "name": "UsageDate", "type": "Number" })),
+        Granularity::Monthly => {
+            columns.push(json!({ "name": "BillingMonth", "type": "Datetime" }));
+        }
+        Granularity::None => {}
+    }
+    for name in &group_names {
+        columns.push(json!({ "name": name, "type": "String" }));
+    }
+    columns.push(json!({ "name": "Currency", "type": "String" }));
+    let pick = |sums: &DailySums, which: Amount| -> i64 {
+        match which {
+            Amount::Cost if amortized => sums.effective_nanos,
+            Amount::Cost | Amount::Billed => sums.billed_nanos,
+            Amount::Effective => sums.effective_nanos,
+            Amount::List => sums.list_nanos,
+            Amount::Contracted => sums.contracted_nanos,
+            Amount::Savings => sums.list_nanos.saturating_sub(sums.effective_nanos),
+        }
+    };
+    let out_rows: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let mut cells: Vec<Value> = aggregations
+                .iter()
+                .map(|(_, which)| json!(nanos_to_f64(pick(&row.sums, *which))))
+                .collect();
+            match granularity {
+                Granularity::Daily => {
+                    let number: i64 = row.bucket.replace('-', "").parse().unwrap_or_default();
+                    cells.push(json!(number));
+                }
+                Granularity::Monthly => cells.push(json!(format!("{}-01T00:00:00", row.bucket))),
+                Granularity::None => {}
+            }
+            cells.extend(row.groups.iter().map(|g| json!(g)));
+            cells.push(json!(row.currency));
+            Value::Array(cells)
+        })
+        .collect();
+    let name = uuid::Uuid::new_v4().to_string();
+    let at = if *scope == Scope::Root {
+        String::new()
+    } else {
+        scope.to_string()
+    };
+    Ok(json(
+        StatusCode::OK,
+        json!({
+            "id": format!("{at}/providers/Microsoft.CostManagement/query/{name}"),
+            "name": name,
+            "type": "Microsoft.CostManagement/query",
+            "location": null,
+            "sku": null,
+            "eTag": null,
+            "properties": {
+                "nextLink": null,
+                "columns": columns,
+                "rows": out_rows,
+            },
+        }),
+    ))
+}

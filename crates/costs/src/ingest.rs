@@ -1,0 +1,668 @@
+//! Cost ingest: files in, loads out.
+//!
+//! An ingest reads every file to the end first (CSV, gzip CSV or Parquet; FOCUS, AWS CUR or
+//! Azure EA), and refuses the whole ingest if any file has a bad value: a bad file changes
+//! nothing. The rows are split by billing account and billing period (a *load*) and summed
+//! into daily aggregates. Only then does one write transaction replace each load's daily rows
+//! and record it, with one activity-log event per load; so re-ingesting a period replaces it
+//! (never double counts), and an ingest killed at any point leaves either the old loads or the
+//! new ones, never a mix.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use leitstand_finops::store::{AtomicWriter, PartitionKey};
+use leitstand_finops::{
+    sub_account_key, CostReader, CostRow, OnError, Problem, ReadError, ReadOptions, SubAccountKey,
+    Violation,
+};
+use leitstand_store::{
+    tag_set_id, CostLoadRow, DailyKey, DailySums, EventDraft, Store, StoreError,
+};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+use crate::money::to_nanos;
+
+/// The most violations an ingest collects per file before it stops reading that file.
+pub const MAX_VIOLATIONS: usize = 100;
+
+/// Rows per batch read from a file.
+const BATCH_ROWS: usize = 8_192;
+
+/// Why an ingest was refused. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("`{path}`: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no cost files found in {0}")]
+    NoFiles(String),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("{} bad value(s); nothing was ingested. First: {}", .violations.len(), .violations.first().map(ToString::to_string).unwrap_or_default())]
+    Invalid { violations: Vec<Violation> },
+    #[error("the cost of billing account `{account}` on {day} does not fit the store (more than 9.2 billion {currency})")]
+    TooLarge {
+        account: String,
+        day: String,
+        currency: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the detail rows: {0}")]
+    Detail(String),
+}
+
+fn detail_error(e: leitstand_finops::store::StoreError) -> IngestError {
+    IngestError::Detail(error_chain(&e))
+}
+
+/// An error and its sources, as one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl DetailFile {
+    fn create(target: &DetailTarget, row: &CostRow) -> Result<DetailFile, IngestError> {
+        let key = PartitionKey::of_row(&target.tenant, row);
+        let load_id = uuid::Uuid::new_v4().to_string();
+        let partition_file = key.path(Path::new(""));
+        let stem = partition_file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let relative = partition_file.with_file_name(format!("{stem}.{load_id}.parquet"));
+        let absolute = target.cost_dir.join(&relative);
+        if let Some(dir) = absolute.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| IngestError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        Ok(DetailFile {
+            writer: AtomicWriter::create(&absolute).map_err(detail_error)?,
+            load_id,
+            relative: relative.to_string_lossy().replace('\\', "/"),
+        })
+    }
+}
+
+/// Where an ingest stands, for a progress display.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// 1-based index of the file being read.
+    pub file_index: usize,
+    pub n_files: usize,
+    pub file: String,
+    /// Rows read so far, over all files.
+    pub rows: u64,
+}
+
+/// Lists the cost files under `paths`: each file as given, each folder's `.csv`, `.csv.gz`,
+/// `.gz` and `.parquet` files (recursively, sorted, hidden entries skipped).
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| IngestError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    if out.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(IngestError::NoFiles(names.join(", ")));
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
+    let io = |source| IngestError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().to_lowercase();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type().map_err(io)?.is_dir() {
+            walk(&path, out)?;
+        } else if [".csv", ".csv.gz", ".gz", ".parquet"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Exact sums of one daily aggregate while files are read.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    billed: Decimal,
+    effective: Decimal,
+    list: Decimal,
+    contracted: Decimal,
+    n_rows: i64,
+}
+
+/// One currency's totals of a load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub billed: Decimal,
+    pub effective: Decimal,
+    pub list: Decimal,
+}
+
+/// What one load (billing account × billing period) holds after reading.
+#[derive(Default)]
+struct Partition {
+    /// The load's detail rows, being written to its Parquet file.
+    detail: Option<DetailFile>,
+    /// Rows waiting for the next batch write.
+    pending: Vec<CostRow>,
+    daily: HashMap<DailyKey, Sums>,
+    tag_sets: HashMap<i64, Vec<(String, String)>>,
+    n_rows: i64,
+    totals: BTreeMap<String, Totals>,
+    sources: BTreeSet<(String, String)>,
+}
+
+/// A load's Parquet file while it is written: a temporary file until the load is committed.
+struct DetailFile {
+    writer: AtomicWriter,
+    load_id: String,
+    /// The file, relative to the cost directory.
+    relative: String,
+}
+
+/// Where an ingest writes the loads' detail rows: `{cost_dir}/tenant={tenant}/period={YYYY-MM}/
+/// account={billing account}.{load id}.parquet`, a new file per load, so the database's
+/// record of a load always names a complete file.
+#[derive(Debug, Clone)]
+pub struct DetailTarget {
+    pub cost_dir: PathBuf,
+    pub tenant: String,
+}
+
+/// Every file read, split into loads; nothing stored yet (the detail files are temporary
+/// until [`store_parsed`] commits them).
+#[derive(Default)]
+pub struct Parsed {
+    target: Option<DetailTarget>,
+    partitions: BTreeMap<(String, String), Partition>,
+    files: Vec<FileSummary>,
+    warnings: Vec<WarningSummary>,
+}
+
+/// One file of an ingest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    pub file: String,
+    pub format: String,
+    pub rows: u64,
+    /// FOCUS columns the file has that are neither of its version nor `x_` columns (not read).
+    pub unknown_columns: Vec<String>,
+}
+
+/// One load an ingest wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadSummary {
+    pub billing_account_id: String,
+    pub period: String,
+    pub rows: i64,
+    pub daily_rows: usize,
+    pub totals: BTreeMap<String, Totals>,
+    /// Whether an earlier load of the same period was replaced.
+    pub replaced: bool,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestReport {
+    pub files: Vec<FileSummary>,
+    pub loads: Vec<LoadSummary>,
+    pub warnings: Vec<WarningSummary>,
+}
+
+/// The normalized sub-account of a row, as the daily rows keep it.
+pub fn sub_account_text(row: &CostRow) -> String {
+    match sub_account_key(row) {
+        SubAccountKey::AzureSubscription(id) | SubAccountKey::AwsAccount(id) => id,
+        SubAccountKey::Other(id) => format!("other:{id}"),
+        SubAccountKey::None => String::new(),
+    }
+}
+
+/// The resource group of an Azure resource id (`/subscriptions/…/resourceGroups/{rg}/…`),
+/// lowercase.
+pub fn resource_group_of(resource_id: &str) -> Option<String> {
+    let mut segments = resource_id.split('/').filter(|s| !s.is_empty());
+    while let Some(segment) = segments.next() {
+        if segment.eq_ignore_ascii_case("resourcegroups") {
+            return segments.next().map(str::to_lowercase);
+        }
+    }
+    None
+}
+
+impl Parsed {
+    /// Adds one row: to its load's daily sums and to its detail file.
+    fn add(&mut self, row: CostRow, file: &str, format: &str) -> Result<(), IngestError> {
+        let account = row.billing_account_id.clone();
+        let period = row.billing_period_start.format("%Y-%m").to_string();
+        let partition = self
+            .partitions
+            .entry((account, period.clone()))
+            .or_default();
+        if partition.detail.is_none() {
+            if let Some(target) = &self.target {
+                partition.detail = Some(DetailFile::create(target, &row)?);
+            }
+        }
+        let tags: Vec<(String, String)> = row
+            .tags
+            .iter()
+            .map(|(k, v)| (k.to_lowercase(), v.clone()))
+            .collect();
+        let tag_set = tag_set_id(&tags);
+        if tag_set != 0 {
+            partition.tag_sets.entry(tag_set).or_insert(tags);
+        }
+        let key = DailyKey {
+            billing_account_id: row.billing_account_id.clone(),
+            period,
+            day: row.charge_period_start.format("%Y-%m-%d").to_string(),
+            sub_account: sub_account_text(&row),
+            resource_group: row
+                .resource_id
+                .as_deref()
+                .and_then(resource_group_of)
+                .unwrap_or_default(),
+            service_name: row.service_name.clone().unwrap_or_default(),
+            service_category: row
+                .service_category
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            region: row
+                .region_id
+                .clone()
+                .or_else(|| row.region_name.clone())
+                .unwrap_or_default()
+                .to_lowercase(),
+            charge_category: row.charge_category.as_str().to_owned(),
+            pricing_category: row
+                .pricing_category
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            commitment_discount_id: row.commitment_discount_id.clone().unwrap_or_default(),
+            currency: row.billing_currency.to_uppercase(),
+            tag_set,
+        };
+        // A row without ListCost claims no saving: its list cost is its billed cost.
+        let list = row.list_cost.unwrap_or(row.billed_cost);
+        let contracted = row.contracted_cost.unwrap_or(row.effective_cost);
+        let totals = partition.totals.entry(key.currency.clone()).or_default();
+        totals.billed += row.billed_cost;
+        totals.effective += row.effective_cost;
+        totals.list += list;
+        let sums = partition.daily.entry(key).or_default();
+        sums.billed += row.billed_cost;
+        sums.effective += row.effective_cost;
+        sums.list += list;
+        sums.contracted += contracted;
+        sums.n_rows += 1;
+        partition.n_rows += 1;
+        if !partition.sources.iter().any(|(f, _)| f.as_str() == file) {
+            partition
+                .sources
+                .insert((file.to_owned(), format.to_owned()));
+        }
+        if let Some(detail) = &mut partition.detail {
+            partition.pending.push(row);
+            if partition.pending.len() >= BATCH_ROWS {
+                detail
+                    .writer
+                    .write(&partition.pending)
+                    .map_err(detail_error)?;
+                partition.pending.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns the number of rows read.
+    pub fn n_rows(&self) -> u64 {
+        self.files.iter().map(|f| f.rows).sum()
+    }
+}
+
+/// The columns every row needs: a problem there is never only a warning.
+const ESSENTIAL: &[&str] = &[
+    "BilledCost",
+    "EffectiveCost",
+    "AmortizedCost",
+    "BillingCurrency",
+    "BilledCurrency",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "BillingAccountId",
+    "ChargeCategory",
+    "ChargeType",
+];
+
+/// Tells whether a violation loses nothing an analysis needs, so the ingest goes on and reports
+/// it: a value that differs from an allowed one only in case (read as the allowed value), or a
+/// null in a column that should have a value but that no analysis depends on (FOCUS's own
+/// sample file has both: `Usage-based`, and null ContractedCost).
+pub fn is_tolerable(violation: &Violation) -> bool {
+    let essential = violation
+        .column
+        .as_deref()
+        .is_some_and(|c| ESSENTIAL.iter().any(|e| e.eq_ignore_ascii_case(c)));
+    match violation.problem {
+        Problem::CaseMismatch { .. } => true,
+        Problem::Null => !essential,
+        _ => false,
+    }
+}
+
+/// Violations an ingest tolerated, counted per file, column and problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarningSummary {
+    pub file: String,
+    pub column: String,
+    pub count: u64,
+    /// The first one, in full.
+    pub example: String,
+}
+
+/// Reads every file to the end, validating every value. Blocking: run it off the async
+/// runtime. Each file is `(path, name)`: the name is what errors and the loads' sources show
+/// (an upload's name, say). Nothing is kept of a file with a violation that is not
+/// [`is_tolerable`]; the first [`MAX_VIOLATIONS`] of them are returned.
+pub fn parse_files(
+    files: &[(PathBuf, String)],
+    target: Option<DetailTarget>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Parsed, IngestError> {
+    let mut parsed = Parsed {
+        target,
+        ..Parsed::default()
+    };
+    let mut violations: Vec<Violation> = Vec::new();
+    let mut warnings: BTreeMap<(String, String, String), WarningSummary> = BTreeMap::new();
+    let mut rows_before = 0u64;
+    for (i, (path, display)) in files.iter().enumerate() {
+        let options = ReadOptions {
+            format: None,
+            on_error: OnError::Collect {
+                max_errors: MAX_VIOLATIONS,
+            },
+        };
+        let mut reader = CostReader::open(path, options)?;
+        let format = reader.format().to_string();
+        let name: Arc<str> = Arc::from(display.as_str());
+        loop {
+            let batch = match reader.next_batch(BATCH_ROWS) {
+                Ok(Some(batch)) => batch,
+                Ok(None) => break,
+                Err(ReadError::TooManyErrors { .. }) => {
+                    violations.extend(
+                        reader
+                            .take_violations()
+                            .into_iter()
+                            .filter(|v| !is_tolerable(v)),
+                    );
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for v in reader.take_violations() {
+                if !is_tolerable(&v) {
+                    if violations.len() < MAX_VIOLATIONS {
+                        violations.push(v);
+                    }
+                    continue;
+                }
+                let kind = match v.problem {
+                    Problem::CaseMismatch { .. } => "case",
+                    _ => "null",
+                };
+                let column = v.column.as_deref().unwrap_or_default().to_owned();
+                warnings
+                    .entry((display.clone(), column.clone(), kind.to_owned()))
+                    .and_modify(|w| w.count += 1)
+                    .or_insert_with(|| WarningSummary {
+                        file: display.clone(),
+                        column,
+                        count: 1,
+                        example: v.to_string(),
+                    });
+            }
+            if violations.is_empty() {
+                for row in batch {
+                    parsed.add(row, &name, &format)?;
+                }
+            }
+            progress(&Progress {
+                file_index: i + 1,
+                n_files: files.len(),
+                file: display.clone(),
+                rows: rows_before + reader.rows_read(),
+            });
+            if violations.len() >= MAX_VIOLATIONS {
+                break;
+            }
+        }
+        rows_before += reader.rows_read();
+        parsed.files.push(FileSummary {
+            file: display.clone(),
+            format,
+            rows: reader.rows_read(),
+            unknown_columns: reader
+                .unknown_columns()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+        });
+    }
+    if !violations.is_empty() {
+        return Err(IngestError::Invalid { violations });
+    }
+    parsed.warnings = warnings.into_values().collect();
+    Ok(parsed)
+}
+
+/// Who ingests, and when.
+#[derive(Debug, Clone)]
+pub struct IngestContext {
+    pub tenant: String,
+    pub caller: String,
+    pub caller_name: Option<String>,
+    pub correlation_id: String,
+    pub now: DateTime<Utc>,
+}
+
+fn totals_json(totals: &BTreeMap<String, Totals>) -> Value {
+    let mut out = serde_json::Map::new();
+    for (currency, t) in totals {
+        out.insert(
+            currency.clone(),
+            json!({
+                "billedCost": t.billed.normalize().to_string(),
+                "effectiveCost": t.effective.normalize().to_string(),
+                "listCost": t.list.normalize().to_string(),
+            }),
+        );
+    }
+    Value::Object(out)
+}
+
+/// Stores what was read: finishes each load's detail file, then one transaction replaces
+/// every load the files hold, each with its activity-log event; after the commit the replaced
+/// loads' detail files are removed. If the transaction fails, the new files are removed and
+/// the stored loads stay as they were.
+pub async fn store_parsed(
+    store: &Store,
+    ctx: &IngestContext,
+    parsed: Parsed,
+) -> Result<IngestReport, IngestError> {
+    let cost_dir = parsed.target.as_ref().map(|t| t.cost_dir.clone());
+    let mut loads = Vec::with_capacity(parsed.partitions.len());
+    let mut written: Vec<PathBuf> = Vec::new();
+    let result = async {
+        for ((account, period), mut partition) in parsed.partitions {
+            // Convert to nano-units before the transaction starts, so a refusal writes nothing.
+            let mut daily: Vec<(DailyKey, DailySums)> = Vec::with_capacity(partition.daily.len());
+            for (key, sums) in partition.daily {
+                let too_large = || IngestError::TooLarge {
+                    account: key.billing_account_id.clone(),
+                    day: key.day.clone(),
+                    currency: key.currency.clone(),
+                };
+                let stored = DailySums {
+                    billed_nanos: to_nanos(sums.billed).ok_or_else(too_large)?,
+                    effective_nanos: to_nanos(sums.effective).ok_or_else(too_large)?,
+                    list_nanos: to_nanos(sums.list).ok_or_else(too_large)?,
+                    contracted_nanos: to_nanos(sums.contracted).ok_or_else(too_large)?,
+                    n_rows: sums.n_rows,
+                };
+                daily.push((key, stored));
+            }
+            daily.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut tag_sets: Vec<(i64, Vec<(String, String)>)> =
+                partition.tag_sets.into_iter().collect();
+            tag_sets.sort_by_key(|(id, _)| *id);
+            let sources: Vec<Value> = partition
+                .sources
+                .iter()
+                .map(|(file, format)| json!({ "file": file, "format": format }))
+                .collect();
+            let (load_id, detail_path) = match partition.detail.take() {
+                Some(mut detail) => {
+                    detail
+                        .writer
+                        .write(&partition.pending)
+                        .map_err(detail_error)?;
+                    let absolute = detail.writer.target().to_path_buf();
+                    detail.writer.commit().map_err(detail_error)?;
+                    written.push(absolute);
+                    (detail.load_id, detail.relative)
+                }
+                None => (uuid::Uuid::new_v4().to_string(), String::new()),
+            };
+            let row = CostLoadRow {
+                billing_account_id: account.clone(),
+                period: period.clone(),
+                load_id,
+                sources: Value::Array(sources),
+                n_rows: partition.n_rows,
+                totals: totals_json(&partition.totals),
+                detail_path,
+                loaded_at: leitstand_store::format_time(ctx.now),
+                loaded_by: ctx.caller.clone(),
+            };
+            loads.push((row, daily, tag_sets, partition.totals));
+        }
+        let mut tx = store.begin_write(&ctx.tenant, ctx.now).await?;
+        let mut summaries = Vec::with_capacity(loads.len());
+        let mut replaced: Vec<String> = Vec::new();
+        for (row, daily, tag_sets, totals) in &loads {
+            let previous = tx.replace_cost_load(row, daily, tag_sets).await?;
+            let mut event = EventDraft::new(
+                "Leitstand.Costs/loads/write",
+                "/",
+                ctx.caller.clone(),
+                ctx.correlation_id.clone(),
+            );
+            event.caller_name = ctx.caller_name.clone();
+            event.before = previous.as_ref().map(load_json);
+            event.after = Some(load_json(row));
+            tx.append_event(event).await?;
+            summaries.push(LoadSummary {
+                billing_account_id: row.billing_account_id.clone(),
+                period: row.period.clone(),
+                rows: row.n_rows,
+                daily_rows: daily.len(),
+                totals: totals.clone(),
+                replaced: previous.is_some(),
+            });
+            if let Some(previous) = previous {
+                if !previous.detail_path.is_empty() && previous.detail_path != row.detail_path {
+                    replaced.push(previous.detail_path);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, IngestError>((summaries, replaced))
+    }
+    .await;
+    match result {
+        Ok((summaries, replaced)) => {
+            if let Some(dir) = &cost_dir {
+                for relative in replaced {
+                    remove_detail(&dir.join(relative));
+                }
+            }
+            Ok(IngestReport {
+                files: parsed.files,
+                loads: summaries,
+                warnings: parsed.warnings,
+            })
+        }
+        Err(e) => {
+            for path in &written {
+                remove_detail(path);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Removes a detail file that no load names any more; a failure only leaves an orphan file.
+fn remove_detail(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(file = %path.display(), error = %e, "could not remove a replaced cost detail file");
+        }
+    }
+}
+
+/// A load as the activity log records it.
+pub fn load_json(row: &CostLoadRow) -> Value {
+    json!({
+        "billingAccountId": row.billing_account_id,
+        "billingPeriod": row.period,
+        "loadId": row.load_id,
+        "rows": row.n_rows,
+        "sources": row.sources,
+        "totals": row.totals,
+    })
+}

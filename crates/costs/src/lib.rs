@@ -1,0 +1,16 @@
+//! Leitstand's FinOps service: cost files in, answers over the hierarchy out.
+//!
+//! - [`ingest`]: reads FOCUS, AWS CUR and Azure EA files (CSV, gzip, Parquet) with
+//!   `leitstand-finops`, splits them into loads (billing account × billing period), sums them
+//!   into daily aggregates and replaces each load in one write transaction with its
+//!   activity-log event.
+//! - [`query`]: a scope's cost (management group, subscription, resource group, the whole
+//!   tenant), by day or month, grouped by child scope or by any stored dimension or tag.
+//! - [`money`]: exact amounts and the integer nano-units the database keeps.
+//!
+//! Used by the HTTP API (`Microsoft.CostManagement/query`, uploads) and by the CLI
+//! (`leitstand cost …`).
+
+pub mod ingest;
+pub mod money;
+pub mod query;
