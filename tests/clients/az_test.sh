@@ -450,4 +450,18 @@ if [[ -n ${LEITSTAND_USER_ID:-} ]]; then
     ok "role assignment delete removes it"
 fi
 
+# --- cost query through `az rest` (az costmanagement is an extension not on PyPI) ----------
+if [[ -n ${LEITSTAND_COST_ACCOUNT:-} ]]; then
+    body='{"type":"ActualCost","timeframe":"Custom","timePeriod":{"from":"2024-08-01T00:00:00Z","to":"2024-10-31T00:00:00Z"},"dataset":{"granularity":"Monthly","aggregation":{"totalCost":{"name":"PreTaxCost","function":"Sum"}}}}'
+    rows=$(az_ok rest --method post \
+        --url "$URL/subscriptions/$LEITSTAND_COST_ACCOUNT/providers/Microsoft.CostManagement/query?api-version=2023-03-01" \
+        --body "$body" --query 'properties.rows' -o tsv)
+    # The account's rows of the FOCUS 1.0 sample all fall in billing month 2024-09.
+    cost=$(cut -f1 <<<"$rows")
+    same "$(cut -f2- <<<"$rows")" $'2024-09-01T00:00:00\tUSD' || fail "az rest cost query answered: $(oneline "$rows")"
+    python3 -c "import sys; sys.exit(0 if abs(float(sys.argv[1]) - 13.6164825497) < 1e-6 else 1)" "$cost" ||
+        fail "az rest cost query: account $LEITSTAND_COST_ACCOUNT cost $cost, want 13.6164825497"
+    ok "az rest POST …/Microsoft.CostManagement/query answers account $LEITSTAND_COST_ACCOUNT's monthly cost ($cost USD)"
+fi
+
 echo "az_test.sh: all checks passed"

@@ -45,6 +45,12 @@ OTHER=$(cli sp create --tenant "$LEITSTAND_TENANT" --name outsider)
 LEITSTAND_OTHER_CLIENT_ID=$(field appId <<<"$OTHER")
 LEITSTAND_OTHER_CLIENT_SECRET=$(field secret <<<"$OTHER")
 LEITSTAND_OTHER_OBJECT_ID=$(field objectId <<<"$OTHER")
+# Cost data: one of the FOCUS 1.0 sample's AWS accounts onboarded, the sample ingested.
+export LEITSTAND_FOCUS_SAMPLE=$ROOT/../shared/data/focus/focus_1.0_sample_1000rows.csv
+export LEITSTAND_COST_ACCOUNT=011353890204
+cli subscription create --tenant "$LEITSTAND_TENANT" --display-name aws-sample --id "$LEITSTAND_COST_ACCOUNT" >/dev/null
+cli cost ingest --tenant "$LEITSTAND_TENANT" "$LEITSTAND_FOCUS_SAMPLE" >/dev/null 2>"$DATA/ingest.log" ||
+    { cat "$DATA/ingest.log" >&2; exit 1; }
 export LEITSTAND_TENANT LEITSTAND_CLIENT_ID LEITSTAND_CLIENT_SECRET LEITSTAND_SUBSCRIPTIONS=$S1,$S2 LEITSTAND_USER_ID
 export LEITSTAND_OTHER_CLIENT_ID LEITSTAND_OTHER_CLIENT_SECRET LEITSTAND_OTHER_OBJECT_ID
 # Generic resources: Leitstand accepts only the Microsoft.Resources api-versions.
@@ -61,6 +67,7 @@ validate(document)
 print(f"ok    /openapi.json is valid OpenAPI {document['openapi']} ({len(document['paths'])} paths)")
 PY
 "$LEITSTAND_SDK_PYTHON" "$HERE/sdk_test.py" || status=1
+"$LEITSTAND_SDK_PYTHON" "$HERE/costs_test.py" || status=1
 "$HERE/az_test.sh" || status=1
 if [[ $status -ne 0 ]]; then
     echo "--- server log ($DATA/server.log)" >&2
