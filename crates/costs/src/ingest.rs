@@ -630,6 +630,7 @@ pub async fn store_parsed(
                 for relative in replaced {
                     remove_detail(&dir.join(relative));
                 }
+                sweep(store, &ctx.tenant, dir).await;
             }
             Ok(IngestReport {
                 files: parsed.files,
@@ -642,6 +643,67 @@ pub async fn store_parsed(
                 remove_detail(path);
             }
             Err(e)
+        }
+    }
+}
+
+/// How old a file no load names must be before a sweep removes it: younger ones may belong to
+/// an ingest still running (it writes its files before its transaction commits).
+pub const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes what killed ingests left in a tenant's cost directory: temporary files and detail
+/// files that no load names, once they are older than [`ORPHAN_AGE`]. Failures are logged.
+pub async fn sweep(store: &Store, tenant: &str, cost_dir: &Path) {
+    let loads = match store.cost_loads(tenant).await {
+        Ok(loads) => loads,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list the cost loads to sweep orphan files");
+            return;
+        }
+    };
+    let named: BTreeSet<PathBuf> = loads
+        .iter()
+        .filter(|l| !l.detail_path.is_empty())
+        .map(|l| cost_dir.join(&l.detail_path))
+        .collect();
+    let tenant_dir = cost_dir.join(format!(
+        "tenant={}",
+        leitstand_finops::store::encode_segment(tenant)
+    ));
+    let tenant_dir = tenant_dir.as_path();
+    let mut files = Vec::new();
+    if walk(tenant_dir, &mut files).is_err() {
+        return;
+    }
+    let mut hidden = Vec::new();
+    collect_hidden(tenant_dir, &mut hidden);
+    for path in files.into_iter().chain(hidden) {
+        if named.contains(&path) {
+            continue;
+        }
+        let old = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= ORPHAN_AGE);
+        if old {
+            remove_detail(&path);
+        }
+    }
+}
+
+/// Collects the temporary files (`.*.tmp`) under `dir`, which `walk` skips.
+fn collect_hidden(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            collect_hidden(&path, out);
+        } else if name.starts_with('.') && name.ends_with(".tmp") {
+            out.push(path);
         }
     }
 }
@@ -664,5 +726,6 @@ pub fn load_json(row: &CostLoadRow) -> Value {
         "rows": row.n_rows,
         "sources": row.sources,
         "totals": row.totals,
+        "detailPath": row.detail_path,
     })
 }

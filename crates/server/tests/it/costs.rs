@@ -557,3 +557,281 @@ async fn cost_queries_are_authorized_per_scope(backend: Backend) {
 }
 
 on_both_backends!(cost_queries_are_authorized_per_scope);
+
+/// Sums BilledCost of the loads (all currencies given).
+fn billed_by_currency(loads: &Value) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    for load in loads.as_array().unwrap() {
+        for (currency, totals) in load["totals"].as_object().unwrap() {
+            *out.entry(currency.clone()).or_insert(0.0) += totals["billedCost"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap();
+        }
+    }
+    out
+}
+
+async fn provider_exports_and_parquet_ingest_as_they_come(backend: Backend) {
+    let server = Server::start(backend).await;
+    let root = server.tenant.clone();
+    let file = |name: &str| focus_dir().join(name).display().to_string();
+    // An AWS Cost and Usage Report and an Azure EA export, converted on ingest: totals as
+    // Python sums the source columns (see crates/finops/tests/it/convert_*.rs).
+    let cur = server.cli(&[
+        "cost",
+        "ingest",
+        "--tenant",
+        &root,
+        &file("aws_cur_sample_anonymous.csv"),
+    ]);
+    let rows: i64 = cur
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rows"].as_i64().unwrap())
+        .sum();
+    assert_eq!(rows, 1281, "{cur}");
+    let ea = server.cli(&[
+        "cost",
+        "ingest",
+        "--tenant",
+        &root,
+        &file("azure_ea_sample_anonymous.csv"),
+    ]);
+    let rows: i64 = ea
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rows"].as_i64().unwrap())
+        .sum();
+    assert_eq!(rows, 27, "{ea}");
+    let cur_billed: f64 = billed_by_currency(&cur).values().sum();
+    let ea_billed: f64 = billed_by_currency(&ea).values().sum();
+    assert!((cur_billed - 1.68230869740).abs() < 1e-9, "{cur}");
+    assert!((ea_billed - 1.26136926505726).abs() < 1e-9, "{ea}");
+    let formats: Vec<String> = loads(&server)
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["sources"].as_array().unwrap().clone())
+        .map(|s| s["format"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(formats.iter().any(|f| f.contains("AWS")), "{formats:?}");
+    assert!(formats.iter().any(|f| f.contains("EA")), "{formats:?}");
+
+    // The validator's all-pass file (FOCUS 0.5) ingests; its Parquet sample, which has no
+    // cost columns, is refused and changes nothing.
+    let before = loads(&server);
+    let refused = server.cli_raw(&[
+        "cost",
+        "ingest",
+        "--tenant",
+        &root,
+        &file("focus_validator_sample.parquet"),
+    ]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("focus_validator_sample.parquet"), "{why}");
+    assert_eq!(loads(&server), before);
+    let all_pass = server.cli_raw(&[
+        "cost",
+        "ingest",
+        "--tenant",
+        &root,
+        &file("focus_validator_all_pass_0.5.csv"),
+    ]);
+    assert!(
+        all_pass.status.success(),
+        "{}",
+        String::from_utf8_lossy(&all_pass.stderr)
+    );
+
+    // Generated data as CSV and as Parquet: the same rows give the same totals, and both
+    // match what the generator says it wrote.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("gen.csv");
+    let parquet = dir.path().join("gen.parquet");
+    let generate = |out: &Path| {
+        server.cli(&[
+            "dev",
+            "gen-focus",
+            "--rows",
+            "3000",
+            "--out",
+            out.to_str().unwrap(),
+            "--billing-accounts",
+            "3",
+            "--sub-accounts",
+            "2",
+            "--resources",
+            "10",
+            "--days",
+            "60",
+        ])
+    };
+    let written = generate(&csv);
+    assert_eq!(generate(&parquet), written);
+    let want: f64 = written["billedCost"].as_str().unwrap().parse().unwrap();
+    let from_csv = server.cli(&["cost", "ingest", "--tenant", &root, csv.to_str().unwrap()]);
+    let from_parquet = server.cli(&[
+        "cost",
+        "ingest",
+        "--tenant",
+        &root,
+        parquet.to_str().unwrap(),
+    ]);
+    assert!(from_parquet
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["replaced"] == true));
+    let total = |report: &Value| -> f64 { billed_by_currency(report).values().sum() };
+    assert!(
+        (total(&from_csv) - want).abs() < 1e-6,
+        "csv {} vs {want}",
+        total(&from_csv)
+    );
+    assert!(
+        (total(&from_parquet) - want).abs() < 1e-6,
+        "parquet {} vs {want}",
+        total(&from_parquet)
+    );
+}
+
+on_both_backends!(provider_exports_and_parquet_ingest_as_they_come);
+
+/// The loads' ids and the tenant's total, as a reader sees them.
+async fn visible_state(server: &Server) -> (Vec<String>, f64) {
+    let mut ids: Vec<String> = loads(server)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["loadId"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    let (status, answer) = query(
+        server,
+        &server.token,
+        "/",
+        json!({
+            "type": "ActualCost", "timeframe": "Custom",
+            "timePeriod": { "from": "2026-01-01T00:00:00Z", "to": "2026-12-31T00:00:00Z" },
+            "dataset": {},
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    (ids, total(&answer))
+}
+
+async fn a_killed_ingest_leaves_the_previous_state(backend: Backend) {
+    let mut server = Server::start(backend).await;
+    let root = server.tenant.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.csv");
+    let second = dir.path().join("second.csv");
+    let generate = |out: &Path, seed: &str| {
+        server.cli(&[
+            "dev",
+            "gen-focus",
+            "--rows",
+            "20000",
+            "--out",
+            out.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--billing-accounts",
+            "4",
+            "--sub-accounts",
+            "2",
+            "--resources",
+            "25",
+            "--days",
+            "120",
+        ])
+    };
+    generate(&first, "1");
+    generate(&second, "2");
+    server.cli(&["cost", "ingest", "--tenant", &root, first.to_str().unwrap()]);
+    let old = visible_state(&server).await;
+    // Kill the second ingest at later and later moments; whenever it dies, a reader sees the
+    // state before it or the state after it, never a mix.
+    let mut seen = Vec::new();
+    for delay_ms in [50u64, 400, 1200, 2500, 5000] {
+        let mut child = std::process::Command::new(crate::harness::binary())
+            .arg("--data")
+            .arg(&server.data)
+            .args(
+                server
+                    .database_url
+                    .iter()
+                    .flat_map(|u| ["--database-url", u.as_str()]),
+            )
+            .args([
+                "--output",
+                "json",
+                "cost",
+                "ingest",
+                "--tenant",
+                &root,
+                second.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished {
+            child.kill().unwrap();
+        }
+        child.wait().unwrap();
+        let state = visible_state(&server).await;
+        let changed = state != old;
+        seen.push((state.0.len(), state.1));
+        if changed || finished {
+            break;
+        }
+    }
+    // Run to the end: the state after it; again, the same (a re-ingest replaces).
+    server.cli(&[
+        "cost",
+        "ingest",
+        "--tenant",
+        &root,
+        second.to_str().unwrap(),
+    ]);
+    let done = visible_state(&server).await;
+    assert_ne!(done.1, old.1);
+    for (n_loads, total) in &seen {
+        let is_old = *n_loads == old.0.len() && (total - old.1).abs() < 1e-6;
+        let is_done = *n_loads == done.0.len() && (total - done.1).abs() < 1e-6;
+        assert!(
+            is_old || is_done,
+            "a killed ingest left {n_loads} loads, {total}: neither {old:?} nor {done:?}"
+        );
+    }
+    server.cli(&[
+        "cost",
+        "ingest",
+        "--tenant",
+        &root,
+        second.to_str().unwrap(),
+    ]);
+    let again = visible_state(&server).await;
+    assert_eq!(again.0.len(), done.0.len());
+    assert!((again.1 - done.1).abs() < 1e-6);
+    // Every load's detail file is there.
+    for load in loads(&server).as_array().unwrap() {
+        let path = server
+            .data
+            .join("costs")
+            .join(load["detailPath"].as_str().unwrap_or_default());
+        assert!(path.is_file(), "{load}");
+    }
+    server.terminate();
+}
+
+on_both_backends!(a_killed_ingest_leaves_the_previous_state);
