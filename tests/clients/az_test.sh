@@ -464,4 +464,23 @@ if [[ -n ${LEITSTAND_COST_ACCOUNT:-} ]]; then
     ok "az rest POST …/Microsoft.CostManagement/query answers account $LEITSTAND_COST_ACCOUNT's monthly cost ($cost USD)"
 fi
 
+# --- budgets (az consumption budget, api-version 2023-05-01) ---------------------------------
+BUDGET="az-budget-$SUFFIX"
+START=$(date -u +%Y-%m-01)
+END=$(date -u -d "$START + 1 year" +%Y-%m-%d)
+created=$(az_ok consumption budget create --budget-name "$BUDGET" --amount 250 --category cost \
+    --time-grain monthly --start-date "$START" --end-date "$END" --subscription "$SUB1" --query name -o tsv)
+same "$created" "$BUDGET" || fail "consumption budget create answered $(oneline "$created")"
+ok "consumption budget create makes $BUDGET on $SUB1"
+listed=$(az_ok consumption budget list --subscription "$SUB1" --query '[].[name, amount, timeGrain]' -o tsv)
+contains "$listed" "$BUDGET"$'\t'"250"*$'\t'"Monthly" || contains "$listed" "$BUDGET"$'\t'"250.0"$'\t'"Monthly" ||
+    fail "consumption budget list shows: $(oneline "$listed")"
+ok "consumption budget list shows it with its amount and time grain"
+shown=$(az_ok consumption budget show --budget-name "$BUDGET" --subscription "$SUB1" --query 'currentSpend.unit' -o tsv)
+ok "consumption budget show reads it (current spend unit: ${shown:-none})"
+az_ok consumption budget delete --budget-name "$BUDGET" --subscription "$SUB1" >/dev/null
+listed=$(az_ok consumption budget list --subscription "$SUB1" --query '[].name' -o tsv)
+contains "$listed" "$BUDGET" && fail "consumption budget delete left: $(oneline "$listed")"
+ok "consumption budget delete removes it"
+
 echo "az_test.sh: all checks passed"

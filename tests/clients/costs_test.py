@@ -23,6 +23,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.identity import ClientSecretCredential
 from azure.mgmt.costmanagement import CostManagementClient
 from azure.mgmt.costmanagement import models as cm
+from azure.mgmt.consumption import ConsumptionManagementClient
+from azure.mgmt.consumption import models as cons
 
 
 class CheckFailed(Exception):
@@ -72,6 +74,47 @@ def query(client, scope, kind, grouping=None, granularity=None, query_filter=Non
         ),
     )
     return client.query.usage(scope, definition)
+
+
+def check_budgets(credential, url, account):
+    """azure-mgmt-consumption 11 (api-version 2024-08-01) creates, reads, lists and deletes a budget."""
+    client = ConsumptionManagementClient(credential, account, base_url=url, credential_scopes=[f"{url}/.default"])
+    scope = f"/subscriptions/{account}"
+    start = datetime.datetime.now(datetime.timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    budget = cons.Budget(
+        category="Cost",
+        amount=500,
+        time_grain="Monthly",
+        time_period=cons.BudgetTimePeriod(start_date=start),
+        notifications={
+            "actual90": cons.Notification(enabled=True, operator="GreaterThan", threshold=90,
+                                          contact_emails=["owner@customer.example"], threshold_type="Actual"),
+            "forecast100": cons.Notification(enabled=True, operator="GreaterThanOrEqualTo", threshold=100,
+                                             contact_emails=["owner@customer.example"], threshold_type="Forecasted"),
+        },
+    )
+    created = client.budgets.create_or_update(scope, "sdk-budget", budget)
+    check(created.name == "sdk-budget" and float(created.amount) == 500.0,
+          "azure-mgmt-consumption creates a budget on the AWS account", f"got {created!r}")
+    got = client.budgets.get(scope, "sdk-budget")
+    check(set(got.notifications) == {"actual90", "forecast100"} and got.time_grain == "Monthly",
+          "and reads it back with its notifications", f"got {got!r}")
+    check(got.current_spend is not None and got.current_spend.amount is not None,
+          "with its current spend filled in", f"got {got.current_spend!r}")
+    names = [b.name for b in client.budgets.list(scope)]
+    check("sdk-budget" in names, "the budget is listed at its scope", f"got {names}")
+    try:
+        client.budgets.create_or_update(scope, "sdk-bad", cons.Budget(
+            category="Cost", amount=5, time_grain="Monthly",
+            time_period=cons.BudgetTimePeriod(start_date=start.replace(day=2))))
+    except HttpResponseError as error:
+        check(error.status_code == 400, "a budget starting on the 2nd is refused with 400",
+              f"got {error.status_code}: {error.message}")
+    else:
+        raise CheckFailed("a budget starting on the 2nd of a month was accepted")
+    client.budgets.delete(scope, "sdk-budget")
+    names = [b.name for b in client.budgets.list(scope)]
+    check("sdk-budget" not in names, "the budget is deleted", f"got {names}")
 
 
 def run():
@@ -126,6 +169,8 @@ def run():
     got = decimal.Decimal(str(filtered.rows[0][0]))
     check(abs(got - by_account[account]) < decimal.Decimal("0.000001"),
           f"a filter on SubscriptionId {account} answers that account's cost", f"got {got}")
+
+    check_budgets(credential, url, account)
 
     try:
         query(client, root, "ActualCost",

@@ -268,7 +268,9 @@ fn need(ctx: &Ctx) -> Need {
         GetRoleAssignment(s, _) | PutRoleAssignment(s, _) | DeleteRoleAssignment(s, _) => {
             Need::At(s.clone())
         }
-        CostQuery(s) => Need::At(s.clone()),
+        CostQuery(s) | ListBudgets(s) | GetBudget(s, _) | PutBudget(s, _) | DeleteBudget(s, _) => {
+            Need::At(s.clone())
+        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod access_checks;
 pub mod activity;
 pub mod assignments;
 pub mod authorization;
+pub mod budgets;
 pub mod costs;
 pub mod health;
 pub mod mg;
@@ -85,6 +86,10 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         CheckAccess => access_checks::check_access(ctx).await,
         WhoCan => access_checks::who_can(state, ctx).await,
         CostQuery(scope) => costs::query(state, ctx, scope).await,
+        ListBudgets(scope) => budgets::list(state, ctx, scope).await,
+        GetBudget(scope, name) => budgets::get(state, ctx, scope, name).await,
+        PutBudget(scope, name) => budgets::put(state, ctx, scope, name).await,
+        DeleteBudget(scope, name) => budgets::delete(state, ctx, scope, name).await,
         GetProviderOperations(ns) => authorization::get_provider_operations(ns),
     }
 }

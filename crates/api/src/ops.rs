@@ -72,6 +72,10 @@ pub enum Operation {
     CheckAccess,
     WhoCan,
     CostQuery(Scope),
+    ListBudgets(Scope),
+    GetBudget(Scope, String),
+    PutBudget(Scope, String),
+    DeleteBudget(Scope, String),
 }
 
 /// Which api-version allow-list applies.
@@ -86,6 +90,7 @@ pub enum ApiFamily {
     Authorization,
     ElevateAccess,
     CostManagement,
+    Consumption,
 }
 
 impl ApiFamily {
@@ -107,6 +112,8 @@ impl ApiFamily {
             ApiFamily::ElevateAccess => &["2015-07-01"],
             // 2023-03-01 as Microsoft's spec has it; 2025-03-01 is what azure-mgmt-costmanagement 5.0 sends.
             ApiFamily::CostManagement => &["2023-03-01", "2025-03-01"],
+            // 2023-05-01 is what `az consumption budget` sends; 2024-08-01 azure-mgmt-consumption 11.
+            ApiFamily::Consumption => &["2023-05-01", "2024-08-01"],
             ApiFamily::Authorization => &[
                 "2018-01-01-preview",
                 "2018-09-01-preview",
@@ -129,6 +136,7 @@ impl ApiFamily {
             ApiFamily::Authorization => "Microsoft.Authorization/roleDefinitions",
             ApiFamily::ElevateAccess => "Microsoft.Authorization/elevateAccess",
             ApiFamily::CostManagement => "Microsoft.CostManagement/query",
+            ApiFamily::Consumption => "Microsoft.Consumption/budgets",
         }
     }
 }
@@ -215,6 +223,9 @@ impl Operation {
             CheckAccess => "Microsoft.Authorization/checkAccess/action".into(),
             WhoCan => "Microsoft.Authorization/roleAssignments/read".into(),
             CostQuery(_) => "Microsoft.CostManagement/query/read".into(),
+            ListBudgets(_) | GetBudget(..) => "Microsoft.Consumption/budgets/read".into(),
+            PutBudget(..) => "Microsoft.Consumption/budgets/write".into(),
+            DeleteBudget(..) => "Microsoft.Consumption/budgets/delete".into(),
         }
     }
 
@@ -244,6 +255,8 @@ impl Operation {
                 | PutRoleAssignment(..)
                 | DeleteRoleAssignment(..)
                 | ElevateAccess
+                | PutBudget(..)
+                | DeleteBudget(..)
         )
     }
 
@@ -285,6 +298,9 @@ impl Operation {
             | CheckAccess
             | WhoCan => ApiFamily::Authorization,
             CostQuery(_) => ApiFamily::CostManagement,
+            ListBudgets(_) | GetBudget(..) | PutBudget(..) | DeleteBudget(..) => {
+                ApiFamily::Consumption
+            }
             _ => ApiFamily::ManagementGroups,
         }
     }
@@ -349,6 +365,10 @@ impl Operation {
             CheckAccess => "CheckAccess",
             WhoCan => "WhoCan",
             CostQuery(_) => "Query_Usage",
+            ListBudgets(_) => "Budgets_List",
+            GetBudget(..) => "Budgets_Get",
+            PutBudget(..) => "Budgets_CreateOrUpdate",
+            DeleteBudget(..) => "Budgets_Delete",
             ListProviderOperations => "ProviderOperationsMetadata_List",
             GetProviderOperations(_) => "ProviderOperationsMetadata_Get",
         }
@@ -386,6 +406,24 @@ impl Operation {
                     .at("resourceGroupName")
             })
         };
+        // `{scope}/providers/Microsoft.Consumption/budgets[/{name}]`.
+        if let Some(at) = l
+            .windows(2)
+            .rposition(|w| w == ["providers", "microsoft.consumption"])
+        {
+            let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
+            let scope = Scope::parse(&scope_path).map_err(|e| {
+                ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope")
+            })?;
+            let name = segs.get(at + 3).map(|s| s.to_string()).unwrap_or_default();
+            return Ok(match (m, l.get(at + 2..).unwrap_or_default()) {
+                ("GET", ["budgets"]) => Some(ListBudgets(scope)),
+                ("GET", ["budgets", _]) => Some(GetBudget(scope, name)),
+                ("PUT", ["budgets", _]) => Some(PutBudget(scope, name)),
+                ("DELETE", ["budgets", _]) => Some(DeleteBudget(scope, name)),
+                _ => None,
+            });
+        }
         // `{scope}/providers/Microsoft.CostManagement/query`.
         if let Some(at) = l
             .windows(2)

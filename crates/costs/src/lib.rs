@@ -11,6 +11,10 @@
 //! Used by the HTTP API (`Microsoft.CostManagement/query`, uploads) and by the CLI
 //! (`leitstand cost …`).
 
+pub mod anomaly;
+pub mod budgets;
+pub mod filter;
+pub mod forecast;
 pub mod ingest;
 pub mod money;
 pub mod query;

@@ -11,6 +11,7 @@ use leitstand_core::{Clock, SystemClock};
 use leitstand_costs::ingest::{self, DetailTarget, IngestContext, IngestError, Progress};
 use leitstand_costs::money::from_nanos;
 use leitstand_costs::query::{self, Grouping, ScopeQuery};
+use leitstand_costs::{anomaly, forecast};
 use leitstand_store::{CostDim, Granularity};
 use serde_json::{json, Value};
 
@@ -39,6 +40,39 @@ pub enum CostCommand {
     Unmapped {
         #[arg(long)]
         tenant: String,
+    },
+    /// Lists the alert messages (e-mails, webhooks) budgets queued, newest first, and whether
+    /// they were delivered.
+    Alerts {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Forecasts a scope's month-end and next-month cost (actual cost, per currency) from its
+    /// daily cost: a weekly-seasonal Holt-Winters model or the 7-day run rate, whichever a
+    /// rolling backtest finds better.
+    Forecast {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = "/")]
+        scope: String,
+        /// The first day not yet complete (default: today, UTC).
+        #[arg(long)]
+        today: Option<NaiveDate>,
+        /// The prediction interval's level.
+        #[arg(long, default_value_t = 0.9)]
+        level: f64,
+    },
+    /// Lists cost anomalies per sub-account over the last days, each once (a run of days is one
+    /// anomaly), with the services that drove it.
+    Anomalies {
+        #[arg(long)]
+        tenant: String,
+        /// The last day looked at (default: yesterday, UTC).
+        #[arg(long)]
+        until: Option<NaiveDate>,
+        /// How many days back anomalies are reported (the baseline looks 8 weeks further).
+        #[arg(long, default_value_t = 30)]
+        days: i64,
     },
     /// Answers a scope's cost.
     Query {
@@ -131,6 +165,24 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                 now: SystemClock.now(),
             };
             let report = ingest::store_parsed(&store, &ctx, parsed).await?;
+            // Budgets are evaluated after every ingest; what fires is queued for delivery.
+            let fired = leitstand_costs::budgets::evaluate(
+                &store,
+                &ctx.tenant,
+                SystemClock.now(),
+                "cli",
+                &ctx.correlation_id,
+            )
+            .await?;
+            for f in &fired {
+                eprintln!(
+                    "budget `{}` at `{}`: notification `{}` fired ({:.1}% of the budget)",
+                    f.budget,
+                    f.scope,
+                    f.notification,
+                    f.content["percentOfBudget"].as_f64().unwrap_or_default()
+                );
+            }
             for w in &report.warnings {
                 eprintln!(
                     "warning: {} ({} value(s) like it in column `{}` of `{}` were read anyway)",
@@ -165,6 +217,166 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                 .map(ingest::load_json)
                 .collect();
             print(global.output, &Value::Array(loads))?;
+        }
+        CostCommand::Alerts { tenant } => {
+            let tenant = parse_tenant(&tenant)?;
+            let rows: Vec<Value> = store
+                .outbox(&tenant)
+                .await?
+                .iter()
+                .map(|m| {
+                    json!({
+                        "id": m.id,
+                        "channel": m.channel,
+                        "target": m.target,
+                        "subject": m.subject,
+                        "createdAt": m.created_at,
+                        "deliveredAt": m.delivered_at,
+                        "attempts": m.attempts,
+                        "lastError": m.last_error,
+                        "budget": m.body.get("budget"),
+                        "notification": m.body.get("notification"),
+                    })
+                })
+                .collect();
+            print(global.output, &Value::Array(rows))?;
+        }
+        CostCommand::Forecast {
+            tenant,
+            scope,
+            today,
+            level,
+        } => {
+            let tenant = parse_tenant(&tenant)?;
+            let snapshot = store.snapshot(&tenant).await?;
+            let scope = Scope::parse(&scope).map_err(|e| anyhow!("{e}"))?;
+            let today = today.unwrap_or_else(|| SystemClock.now().date_naive());
+            let question = ScopeQuery {
+                scope,
+                from: today - chrono::Duration::days(forecast::MAX_HISTORY_DAYS as i64),
+                to: today,
+                granularity: Granularity::Daily,
+                grouping: vec![],
+                filter: None,
+            };
+            let mut by_currency: std::collections::BTreeMap<String, Vec<(NaiveDate, f64)>> =
+                Default::default();
+            for row in query::run(&store, &snapshot, &question).await? {
+                if let Ok(day) = NaiveDate::parse_from_str(&row.bucket, "%Y-%m-%d") {
+                    by_currency.entry(row.currency).or_default().push((
+                        day,
+                        leitstand_costs::money::nanos_to_f64(row.sums.billed_nanos),
+                    ));
+                }
+            }
+            let out: Vec<Value> = by_currency
+                .iter()
+                .map(|(currency, series)| {
+                    let f = forecast::forecast(series, today, level);
+                    json!({
+                        "currency": currency,
+                        "model": format!("{:?}", f.model),
+                        "toDate": f.to_date,
+                        "monthEnd": f.month_end,
+                        "monthEndLow": f.month_end_low,
+                        "monthEndHigh": f.month_end_high,
+                        "nextMonth": f.next_month,
+                        "nextMonthLow": f.next_month_low,
+                        "nextMonthHigh": f.next_month_high,
+                        "backtestOrigins": f.backtest.origins,
+                        "holtWintersMape": f.backtest.holt_winters_mape,
+                        "naiveMape": f.backtest.naive_mape,
+                    })
+                })
+                .collect();
+            print(global.output, &Value::Array(out))?;
+        }
+        CostCommand::Anomalies {
+            tenant,
+            until,
+            days,
+        } => {
+            let tenant = parse_tenant(&tenant)?;
+            let snapshot = store.snapshot(&tenant).await?;
+            let until =
+                until.unwrap_or_else(|| SystemClock.now().date_naive() - chrono::Duration::days(1));
+            let from = until - chrono::Duration::days(days + 7 * 9);
+            let question = ScopeQuery {
+                scope: Scope::Root,
+                from,
+                to: until,
+                granularity: Granularity::Daily,
+                grouping: vec![
+                    Grouping::Dim(CostDim::SubAccount),
+                    Grouping::Dim(CostDim::ServiceName),
+                    Grouping::Dim(CostDim::Currency),
+                ],
+                filter: None,
+            };
+            type Series = std::collections::BTreeMap<NaiveDate, f64>;
+            let mut series: std::collections::BTreeMap<String, Series> = Default::default();
+            let mut drivers: std::collections::BTreeMap<
+                String,
+                std::collections::BTreeMap<String, Series>,
+            > = Default::default();
+            for row in query::run(&store, &snapshot, &question).await? {
+                let Ok(day) = NaiveDate::parse_from_str(&row.bucket, "%Y-%m-%d") else {
+                    continue;
+                };
+                let [sub, service, currency] =
+                    [0, 1, 2].map(|i| row.groups.get(i).cloned().unwrap_or_default());
+                let key = format!("{sub} ({currency})");
+                let value = leitstand_costs::money::nanos_to_f64(row.sums.billed_nanos);
+                *series
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(day)
+                    .or_default() += value;
+                *drivers
+                    .entry(key)
+                    .or_default()
+                    .entry(service)
+                    .or_default()
+                    .entry(day)
+                    .or_default() += value;
+            }
+            let series: std::collections::BTreeMap<String, anomaly::Daily> = series
+                .into_iter()
+                .map(|(k, v)| (k, v.into_iter().collect()))
+                .collect();
+            let drivers: std::collections::BTreeMap<String, anomaly::Breakdown<String>> = drivers
+                .into_iter()
+                .map(|(k, m)| {
+                    (
+                        k,
+                        m.into_iter()
+                            .map(|(d, v)| (d, v.into_iter().collect()))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let since = until - chrono::Duration::days(days);
+            let found = anomaly::detect(&series, &drivers, &anomaly::DetectOptions::default());
+            let out: Vec<Value> = found
+                .iter()
+                .filter(|a| a.last_day > since)
+                .map(|a| {
+                    json!({
+                        "id": a.id.to_string(),
+                        "subAccount": a.key,
+                        "direction": format!("{:?}", a.direction),
+                        "firstDay": a.first_day.to_string(),
+                        "lastDay": a.last_day.to_string(),
+                        "ongoing": a.ongoing,
+                        "expected": a.expected,
+                        "actual": a.actual,
+                        "drivers": a.drivers.iter().map(|d| json!({
+                            "service": d.sub_key, "expected": d.expected, "actual": d.actual, "share": d.share,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            print(global.output, &Value::Array(out))?;
         }
         CostCommand::Unmapped { tenant } => {
             let tenant = parse_tenant(&tenant)?;
@@ -201,7 +413,7 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
             for g in &group_by {
                 grouping.push(match g.strip_prefix("tag:") {
                     Some(key) => Grouping::Dim(CostDim::Tag(key.to_owned())),
-                    None => leitstand_api::handlers::costs::dimension(g)
+                    None => leitstand_costs::filter::dimension(g)
                         .ok_or_else(|| anyhow!("unknown grouping `{g}`"))?,
                 });
             }

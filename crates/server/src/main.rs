@@ -7,6 +7,7 @@ mod admin;
 mod bench;
 mod cost_cli;
 mod dev_cli;
+mod notify;
 mod serve;
 mod tls;
 

@@ -32,6 +32,18 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// The SMTP server budget alerts are sent through: `smtp://host:port` (plain, for a local
+    /// relay), `smtp://host:587?tls=required` (STARTTLS) or `smtps://host:465`, optionally
+    /// with `user:password@`. Without it, e-mails wait in the outbox.
+    #[arg(long, env = "LEITSTAND_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of alert e-mails.
+    #[arg(long, default_value = "Leitstand <leitstand@localhost>")]
+    pub mail_from: String,
+    /// A file holding the secret webhooks are signed with (HMAC-SHA256). Without it, webhooks
+    /// wait in the outbox.
+    #[arg(long)]
+    pub webhook_secret_file: Option<std::path::PathBuf>,
 }
 
 /// Runs the server until a shutdown signal.
@@ -66,7 +78,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
     }
     let state = app_state(
         store.clone(),
-        clock,
+        clock.clone(),
         Some(token_key),
         args.listen,
         tls.is_some(),
@@ -74,6 +86,36 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
         Some(global.data.clone()),
     )?;
     let app = leitstand_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let notifier = crate::notify::Notifier {
+        store: store.clone(),
+        clock: clock.clone(),
+        smtp: match &args.smtp_url {
+            Some(url) => Some(
+                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?
+                    .build(),
+            ),
+            None => None,
+        },
+        from: args
+            .mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--mail-from `{}`: {e}", args.mail_from))?,
+        webhook_secret: match &args.webhook_secret_file {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .map_err(|e| anyhow::anyhow!("--webhook-secret-file {}: {e}", path.display()))?
+                    .trim_ascii()
+                    .to_vec(),
+            ),
+            None => None,
+        },
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| anyhow::anyhow!("the webhook client: {e}"))?,
+    };
+    tokio::spawn(notifier.run());
     let handle = axum_server::Handle::new();
     let shutdown = handle.clone();
     tokio::spawn(async move {

@@ -18,6 +18,7 @@
 //! permissions; callers do that before they write.
 
 mod assignments;
+mod budgets;
 mod costs;
 mod denies;
 mod events;
@@ -38,6 +39,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 pub use assignments::RoleAssignmentRow;
+pub use budgets::{BudgetRow, OutboxRow};
 pub use costs::{
     tag_set_id, CostDim, CostFilter, CostLoadRow, CostQuery, CostQueryRow, DailyKey, DailySums,
     Granularity, SubAccountCost,

@@ -16,9 +16,10 @@ use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate};
 use leitstand_core::resource_id::Scope;
 use leitstand_core::ErrorCode;
+use leitstand_costs::filter::{dimension, dimension_error, parse_filter, FilterError};
 use leitstand_costs::money::nanos_to_f64;
 use leitstand_costs::query::{self, Grouping, QueryError, ScopeQuery};
-use leitstand_store::{CostDim, CostFilter, DailySums, Granularity};
+use leitstand_store::{CostDim, DailySums, Granularity};
 use serde_json::{json, Value};
 
 use crate::arm::{json, Ctx};
@@ -57,124 +58,9 @@ fn amount(name: &str) -> Option<Amount> {
     })
 }
 
-/// Maps a dimension name (Azure's or FOCUS's, any case) to what the store groups by.
-pub fn dimension(name: &str) -> Option<Grouping> {
-    let dim = match name.to_ascii_lowercase().as_str() {
-        "childscope" => return Some(Grouping::ChildScope),
-        "subscriptionid" | "subscriptionguid" | "subaccountid" | "accountid" => CostDim::SubAccount,
-        "resourcegroup" | "resourcegroupname" => CostDim::ResourceGroup,
-        "servicename" | "metercategory" => CostDim::ServiceName,
-        "servicecategory" | "servicefamily" => CostDim::ServiceCategory,
-        "resourcelocation" | "region" | "regionid" | "regionname" => CostDim::Region,
-        "chargetype" | "chargecategory" => CostDim::ChargeCategory,
-        "pricingmodel" | "pricingcategory" => CostDim::PricingCategory,
-        "reservationid" | "benefitid" | "commitmentdiscountid" => CostDim::CommitmentDiscountId,
-        "billingaccountid" => CostDim::BillingAccount,
-        "currency" | "billingcurrency" => CostDim::Currency,
-        _ => return None,
-    };
-    Some(Grouping::Dim(dim))
-}
-
-fn dimension_error(name: &str, at: &str) -> ApiError {
-    let hint = if name.eq_ignore_ascii_case("resourceid") {
-        " (resource-level cost is not kept in the daily aggregates this API answers from)"
-    } else {
-        ""
-    };
-    bad(
-        format!(
-            "the dimension `{name}` is not supported{hint}; use ChildScope, SubscriptionId, \
-             ResourceGroup, ServiceName, ServiceCategory, ResourceLocation, ChargeType, \
-             PricingModel, ReservationId, BillingAccountId or a TagKey grouping"
-        ),
-        at,
-    )
-}
-
-/// Parses `dataset.filter` (and/or/not of dimension and tag `In` comparisons).
-fn filter(value: &Value, at: &str) -> Result<CostFilter, ApiError> {
-    let Value::Object(map) = value else {
-        return Err(bad("a filter must be an object", at));
-    };
-    let mut parts: Vec<CostFilter> = Vec::new();
-    for (key, v) in map {
-        let here = format!("{at}.{key}");
-        match key.to_ascii_lowercase().as_str() {
-            "and" | "or" => {
-                let Value::Array(items) = v else {
-                    return Err(bad(format!("`{key}` must be an array of filters"), &here));
-                };
-                if items.len() < 2 {
-                    return Err(bad(format!("`{key}` must have at least 2 items"), &here));
-                }
-                let inner = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| filter(item, &format!("{here}[{i}]")))
-                    .collect::<Result<Vec<_>, _>>()?;
-                parts.push(if key.eq_ignore_ascii_case("and") {
-                    CostFilter::And(inner)
-                } else {
-                    CostFilter::Or(inner)
-                });
-            }
-            "not" => parts.push(CostFilter::Not(Box::new(filter(v, &here)?))),
-            "dimensions" | "tags" => {
-                let name = v
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| bad("`name` is required", &format!("{here}.name")))?;
-                let operator = v.get("operator").and_then(Value::as_str).unwrap_or("In");
-                if !operator.eq_ignore_ascii_case("In") {
-                    return Err(bad(
-                        format!("the operator `{operator}` is not supported; use In"),
-                        &format!("{here}.operator"),
-                    ));
-                }
-                let values: Vec<String> = match v.get("values") {
-                    Some(Value::Array(items)) if !items.is_empty() => items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| {
-                            item.as_str().map(str::to_owned).ok_or_else(|| {
-                                bad("values must be strings", &format!("{here}.values[{i}]"))
-                            })
-                        })
-                        .collect::<Result<_, _>>()?,
-                    _ => {
-                        return Err(bad(
-                            "`values` must be a non-empty array of strings",
-                            &format!("{here}.values"),
-                        ))
-                    }
-                };
-                let dim = if key.eq_ignore_ascii_case("tags") {
-                    CostDim::Tag(name.to_owned())
-                } else {
-                    match dimension(name) {
-                        Some(Grouping::Dim(d)) => d,
-                        _ => return Err(dimension_error(name, &format!("{here}.name"))),
-                    }
-                };
-                // Subscription ids are kept lowercase; AWS ids are digits.
-                parts.push(CostFilter::In(dim, values));
-            }
-            _ => {
-                return Err(bad(
-                    format!(
-                        "unknown filter property `{key}`; use and, or, not, dimensions or tags"
-                    ),
-                    &here,
-                ))
-            }
-        }
-    }
-    match parts.len() {
-        0 => Err(bad("a filter needs and, or, not, dimensions or tags", at)),
-        1 => Ok(parts.remove(0)),
-        _ => Ok(CostFilter::And(parts)),
-    }
+/// A filter or dimension refusal as ARM's 400.
+fn filter_error(e: FilterError) -> ApiError {
+    bad(e.message, &e.at)
 }
 
 fn parse_date(value: Option<&Value>, at: &str) -> Result<NaiveDate, ApiError> {
@@ -348,7 +234,8 @@ pub async fn query(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<Respons
             let g = if kind.eq_ignore_ascii_case("TagKey") {
                 Grouping::Dim(CostDim::Tag(name.to_owned()))
             } else if kind.eq_ignore_ascii_case("Dimension") {
-                dimension(name).ok_or_else(|| dimension_error(name, &format!("{at}.name")))?
+                dimension(name)
+                    .ok_or_else(|| filter_error(dimension_error(name, &format!("{at}.name"))))?
             } else {
                 return Err(bad(
                     format!("the grouping type `{kind}` is not supported; use Dimension or TagKey"),
@@ -360,7 +247,7 @@ pub async fn query(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<Respons
         }
     }
     let cost_filter = match lookup(dataset, "filter") {
-        Some(f) => Some(filter(f, "dataset.filter")?),
+        Some(f) => Some(parse_filter(f, "dataset.filter").map_err(filter_error)?),
         None => None,
     };
     let snapshot = &ctx.caller.snapshot;

@@ -78,6 +78,8 @@ pub struct Server {
     pub data: PathBuf,
     _dir: Option<tempfile::TempDir>,
     pub database_url: Option<String>,
+    /// Extra `serve` arguments, kept for restarts and peers.
+    pub serve_args: Vec<String>,
     pub tenant: String,
     pub client: reqwest::Client,
     pub token: String,
@@ -102,13 +104,18 @@ fn free_port() -> u16 {
 impl Server {
     /// Starts a server on a fresh database with a global-admin service principal signed in.
     pub async fn start(backend: Backend) -> Server {
+        Server::start_with(backend, &[]).await
+    }
+
+    /// Like [`Server::start`], with extra `serve` arguments.
+    pub async fn start_with(backend: Backend, serve_args: &[String]) -> Server {
         let database_url = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(fresh_postgres_database().await),
         };
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().to_path_buf();
-        let mut server = Server::spawn(data, database_url, Some(dir)).await;
+        let mut server = Server::spawn(data, database_url, Some(dir), serve_args).await;
         let tenant = server.cli(&["tenant", "list"])[0]["id"]
             .as_str()
             .expect("first tenant")
@@ -160,7 +167,13 @@ impl Server {
 
     /// Starts another server process on the same data directory and database.
     pub async fn start_peer(&self) -> Server {
-        let mut peer = Server::spawn(self.data.clone(), self.database_url.clone(), None).await;
+        let mut peer = Server::spawn(
+            self.data.clone(),
+            self.database_url.clone(),
+            None,
+            &self.serve_args.clone(),
+        )
+        .await;
         peer.tenant = self.tenant.clone();
         peer.app_id = self.app_id.clone();
         peer.secret = self.secret.clone();
@@ -175,10 +188,12 @@ impl Server {
     /// [`Server::kill`] (or kills this one first), and signs in again as the same principal.
     pub async fn restart(&mut self) {
         self.kill();
+        let serve_args = self.serve_args.clone();
         let mut fresh = Server::spawn(
             self.data.clone(),
             self.database_url.clone(),
             self._dir.take(),
+            &serve_args,
         )
         .await;
         fresh.token = fresh
@@ -196,6 +211,7 @@ impl Server {
         data: PathBuf,
         database_url: Option<String>,
         dir: Option<tempfile::TempDir>,
+        serve_args: &[String],
     ) -> Server {
         let port = free_port();
         let mut cmd = Command::new(binary());
@@ -205,6 +221,7 @@ impl Server {
             &format!("127.0.0.1:{port}"),
             "--self-signed",
         ]);
+        cmd.args(serve_args);
         if let Some(url) = &database_url {
             cmd.arg("--database-url").arg(url);
         }
@@ -227,7 +244,8 @@ impl Server {
             .build()
             .expect("client");
         let mut ready = false;
-        for _ in 0..300 {
+        // Up to a minute: a loaded CI machine can be slow to start a process.
+        for _ in 0..1200 {
             if client
                 .get(format!("{url}/readyz"))
                 .send()
@@ -253,6 +271,7 @@ impl Server {
             app_id: String::new(),
             secret: String::new(),
             object_id: String::new(),
+            serve_args: serve_args.to_vec(),
         }
     }
 

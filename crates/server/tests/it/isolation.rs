@@ -74,6 +74,7 @@ struct Objects {
     custom_role: String,
     role_assignment: String,
     deny_assignment: String,
+    budget: String,
     alias: String,
     /// A deleted group, whose deletion has an operation-status id.
     gone_group: String,
@@ -98,6 +99,7 @@ impl Objects {
             custom_role: uuid::Uuid::new_v4().to_string(),
             role_assignment: uuid::Uuid::new_v4().to_string(),
             deny_assignment: uuid::Uuid::new_v4().to_string(),
+            budget: format!("u-{}-budget", short()),
             alias: format!("u-{}-alias", short()),
             gone_group: format!("u-{}", short()),
             principal: uuid::Uuid::new_v4().to_string(),
@@ -146,6 +148,7 @@ fn choices(param: &str, objects: &Objects) -> Vec<(String, Kind)> {
         "roleDefinitionId" => one(&objects.custom_role, Name),
         "roleAssignmentName" => one(&objects.role_assignment, Name),
         "denyAssignmentId" => one(&objects.deny_assignment, Object),
+        "budgetName" => one(&objects.budget, Name),
         "aliasName" => one(&objects.alias, Name),
         "operationId" => one(&format!("delete-{}", objects.gone_group), Opaque),
         other => panic!(
@@ -197,6 +200,8 @@ fn api_version(template: &str) -> &'static str {
     let t = template.to_ascii_lowercase();
     if t.contains("/microsoft.authorization/elevateaccess") {
         "2015-07-01"
+    } else if t.contains("/microsoft.consumption/") {
+        "2024-08-01"
     } else if t.contains("/microsoft.costmanagement/") {
         "2025-03-01"
     } else if t.contains("/microsoft.authorization/") {
@@ -478,6 +483,14 @@ async fn populate(
         .as_str()
         .expect("deny assignment id")
         .to_owned();
+    let budget = format!("{tag}-only-budget");
+    put(
+        format!("{sub}/providers/Microsoft.Consumption/budgets/{budget}?api-version=2024-08-01"),
+        json!({ "properties": { "category": "Cost", "amount": 100, "timeGrain": "Monthly",
+            "timePeriod": { "startDate": "2026-01-01T00:00:00Z" } } }),
+        201,
+    )
+    .await;
     let (status, assignments) = server
         .call_as(
             token,
@@ -500,6 +513,7 @@ async fn populate(
         custom_role,
         role_assignment,
         deny_assignment,
+        budget,
         alias,
         gone_group: gone.clone(),
         principal: principal.to_owned(),
@@ -514,6 +528,7 @@ async fn populate(
         objects.role_assignment.clone(),
         objects.deny_assignment.clone(),
         deny_name,
+        objects.budget.clone(),
         objects.alias.clone(),
         gone,
         objects.principal.clone(),

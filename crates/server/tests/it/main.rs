@@ -12,6 +12,7 @@
 
 mod access;
 mod audit;
+mod budgets;
 mod costs;
 mod durability;
 mod errors;
