@@ -268,6 +268,7 @@ fn need(ctx: &Ctx) -> Need {
         GetRoleAssignment(s, _) | PutRoleAssignment(s, _) | DeleteRoleAssignment(s, _) => {
             Need::At(s.clone())
         }
+        UploadCosts => Need::At(Scope::Root),
         CostQuery(s) | ListBudgets(s) | GetBudget(s, _) | PutBudget(s, _) | DeleteBudget(s, _) => {
             Need::At(s.clone())
         }

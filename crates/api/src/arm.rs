@@ -29,6 +29,9 @@ pub struct Ctx {
     /// The query string's pairs, as sent.
     pub raw_query: Vec<(String, String)>,
     pub body: Body,
+    /// The request content as sent, for the operations that take a file (cost uploads); empty
+    /// for the others, whose content is JSON in `body`.
+    pub raw_body: axum::body::Bytes,
     pub correlation_id: String,
     pub caller_ip: Option<String>,
     /// `https://host:port`, from the request.
@@ -131,10 +134,17 @@ async fn dispatch_inner(
                 ),
             )
         })?;
-    let body = if matches!(parts.method, Method::PUT | Method::PATCH | Method::POST) {
+    let takes_file = matches!(op, Operation::UploadCosts);
+    let body = if matches!(parts.method, Method::PUT | Method::PATCH | Method::POST) && !takes_file
+    {
         Body::parse(&bytes)?
     } else {
         Body::parse(b"")?
+    };
+    let raw_body = if takes_file {
+        bytes
+    } else {
+        axum::body::Bytes::new()
     };
     let mut ctx = Ctx {
         op,
@@ -143,6 +153,7 @@ async fn dispatch_inner(
         api_version,
         raw_query,
         body,
+        raw_body,
         correlation_id,
         caller_ip,
         base_url,

@@ -86,6 +86,7 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         CheckAccess => access_checks::check_access(ctx).await,
         WhoCan => access_checks::who_can(state, ctx).await,
         CostQuery(scope) => costs::query(state, ctx, scope).await,
+        UploadCosts => costs::upload(state, ctx).await,
         ListBudgets(scope) => budgets::list(state, ctx, scope).await,
         GetBudget(scope, name) => budgets::get(state, ctx, scope, name).await,
         PutBudget(scope, name) => budgets::put(state, ctx, scope, name).await,

@@ -72,6 +72,7 @@ pub enum Operation {
     CheckAccess,
     WhoCan,
     CostQuery(Scope),
+    UploadCosts,
     ListBudgets(Scope),
     GetBudget(Scope, String),
     PutBudget(Scope, String),
@@ -223,6 +224,8 @@ impl Operation {
             CheckAccess => "Microsoft.Authorization/checkAccess/action".into(),
             WhoCan => "Microsoft.Authorization/roleAssignments/read".into(),
             CostQuery(_) => "Microsoft.CostManagement/query/read".into(),
+            // Leitstand's own action: only roles with `*` (Owner, Contributor) hold it.
+            UploadCosts => "Leitstand.Costs/loads/write".into(),
             ListBudgets(_) | GetBudget(..) => "Microsoft.Consumption/budgets/read".into(),
             PutBudget(..) => "Microsoft.Consumption/budgets/write".into(),
             DeleteBudget(..) => "Microsoft.Consumption/budgets/delete".into(),
@@ -257,6 +260,7 @@ impl Operation {
                 | ElevateAccess
                 | PutBudget(..)
                 | DeleteBudget(..)
+                | UploadCosts
         )
     }
 
@@ -297,7 +301,7 @@ impl Operation {
             | GetDenyAssignment(..)
             | CheckAccess
             | WhoCan => ApiFamily::Authorization,
-            CostQuery(_) => ApiFamily::CostManagement,
+            CostQuery(_) | UploadCosts => ApiFamily::CostManagement,
             ListBudgets(_) | GetBudget(..) | PutBudget(..) | DeleteBudget(..) => {
                 ApiFamily::Consumption
             }
@@ -365,6 +369,7 @@ impl Operation {
             CheckAccess => "CheckAccess",
             WhoCan => "WhoCan",
             CostQuery(_) => "Query_Usage",
+            UploadCosts => "Costs_Upload",
             ListBudgets(_) => "Budgets_List",
             GetBudget(..) => "Budgets_Get",
             PutBudget(..) => "Budgets_CreateOrUpdate",
@@ -435,6 +440,7 @@ impl Operation {
             })?;
             return Ok(match (m, l.get(at + 2..).unwrap_or_default()) {
                 ("POST", ["query"]) => Some(CostQuery(scope)),
+                ("POST", ["costuploads"]) if scope == Scope::Root => Some(UploadCosts),
                 _ => None,
             });
         }

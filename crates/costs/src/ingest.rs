@@ -426,7 +426,7 @@ pub fn parse_files(
                 max_errors: MAX_VIOLATIONS,
             },
         };
-        let mut reader = CostReader::open(path, options)?;
+        let mut reader = CostReader::open_as(path, display.as_str(), options)?;
         let format = reader.format().to_string();
         let name: Arc<str> = Arc::from(display.as_str());
         loop {

@@ -160,7 +160,18 @@ impl CostReader {
     /// A Parquet file is read from disk one record batch at a time.
     pub fn open(path: impl AsRef<Path>, options: ReadOptions) -> Result<CostReader, ReadError> {
         let path = path.as_ref();
-        let file: Arc<str> = Arc::from(path.display().to_string());
+        CostReader::open_as(path, path.display().to_string(), options)
+    }
+
+    /// Like [`CostReader::open`], naming the file `name` in errors and violations (an upload's
+    /// name, say, rather than the temporary file it was kept in).
+    pub fn open_as(
+        path: impl AsRef<Path>,
+        name: impl Into<Arc<str>>,
+        options: ReadOptions,
+    ) -> Result<CostReader, ReadError> {
+        let path = path.as_ref();
+        let file: Arc<str> = name.into();
         let io_error = |source| ReadError::Io {
             file: Arc::clone(&file),
             source,

@@ -338,3 +338,112 @@ pub async fn query(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<Respons
         }),
     ))
 }
+
+/// `POST /providers/Microsoft.CostManagement/costUploads?name=FILE`: ingests one cost file sent
+/// as the request content, as `leitstand cost ingest` does, then evaluates the tenant's budgets.
+pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
+    use leitstand_costs::ingest::{self, DetailTarget, IngestContext, IngestError};
+
+    let name = ctx
+        .query("name")
+        .map(str::to_owned)
+        .unwrap_or_else(|| "upload".to_owned());
+    if ctx.raw_body.is_empty() {
+        return Err(bad("the request content must be a cost file", "$"));
+    }
+    let data_dir = state.config.data_dir.clone().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            "this server has no data directory to keep cost files in",
+        )
+    })?;
+    let cost_dir = data_dir.join("costs");
+    let uploads = cost_dir.join("uploads");
+    std::fs::create_dir_all(&uploads)
+        .map_err(|e| ApiError::internal("create the upload folder", &e))?;
+    let file = uploads.join(format!("{}.upload", uuid::Uuid::new_v4()));
+    std::fs::write(&file, &ctx.raw_body)
+        .map_err(|e| ApiError::internal("keep the uploaded file", &e))?;
+    let target = DetailTarget {
+        cost_dir,
+        tenant: ctx.caller.tenant.clone(),
+    };
+    let files = vec![(file.clone(), name)];
+    let parsed =
+        tokio::task::spawn_blocking(move || ingest::parse_files(&files, Some(target), &mut |_| {}))
+            .await
+            .map_err(|e| ApiError::internal("read the uploaded file", &e));
+    let _ = std::fs::remove_file(&file);
+    let parsed = match parsed? {
+        Ok(parsed) => parsed,
+        Err(IngestError::Invalid { violations }) => {
+            let first = violations
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!(
+                    "{} bad value(s); nothing was ingested. First: {first}",
+                    violations.len()
+                ),
+            )
+            .at("$"));
+        }
+        Err(
+            e @ (IngestError::Read(_) | IngestError::NoFiles(_) | IngestError::TooLarge { .. }),
+        ) => {
+            return Err(ApiError::new(ErrorCode::BadRequest, e.to_string()).at("$"));
+        }
+        Err(e) => return Err(ApiError::internal("read the uploaded file", &e)),
+    };
+    let now = state.clock.now();
+    let ingest_ctx = IngestContext {
+        tenant: ctx.caller.tenant.clone(),
+        caller: ctx.caller.principal.id.clone(),
+        caller_name: Some(ctx.caller.principal.display_name.clone()),
+        correlation_id: ctx.correlation_id.clone(),
+        now,
+    };
+    let report = ingest::store_parsed(&state.store, &ingest_ctx, parsed)
+        .await
+        .map_err(|e| ApiError::internal("store the uploaded costs", &e))?;
+    let fired = leitstand_costs::budgets::evaluate(
+        &state.store,
+        &ctx.caller.tenant,
+        now,
+        &ctx.caller.principal.id,
+        &ctx.correlation_id,
+    )
+    .await
+    .map_err(|e| ApiError::internal("evaluate the budgets", &e))?;
+    let loads: Vec<Value> = report
+        .loads
+        .iter()
+        .map(|l| {
+            json!({
+                "billingAccountId": l.billing_account_id,
+                "billingPeriod": l.period,
+                "rows": l.rows,
+                "replaced": l.replaced,
+                "totals": l.totals.iter().map(|(c, t)| (c.clone(), json!({
+                    "billedCost": t.billed.normalize().to_string(),
+                    "effectiveCost": t.effective.normalize().to_string(),
+                }))).collect::<serde_json::Map<_, _>>(),
+            })
+        })
+        .collect();
+    let warnings: Vec<Value> = report
+        .warnings
+        .iter()
+        .map(|w| json!({ "column": w.column, "count": w.count, "example": w.example }))
+        .collect();
+    let alerts: Vec<Value> = fired
+        .iter()
+        .map(|f| json!({ "budget": f.budget, "scope": f.scope, "notification": f.notification }))
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        json!({ "loads": loads, "warnings": warnings, "budgetAlerts": alerts }),
+    ))
+}

@@ -835,3 +835,103 @@ async fn a_killed_ingest_leaves_the_previous_state(backend: Backend) {
 }
 
 on_both_backends!(a_killed_ingest_leaves_the_previous_state);
+
+async fn cost_files_upload_over_https(backend: Backend) {
+    let server = Server::start(backend).await;
+    let upload = |name: &str, bytes: Vec<u8>, token: String| {
+        let request = server
+            .client
+            .post(format!(
+                "{}/providers/Microsoft.CostManagement/costUploads?api-version=2025-03-01&name={name}",
+                server.url
+            ))
+            .bearer_auth(token)
+            .body(bytes);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let cur = std::fs::read(focus_dir().join("aws_cur_sample_anonymous.csv")).unwrap();
+    let (status, report) = upload("cur.csv", cur, server.token.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    let billed: f64 = report["loads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["totals"]["USD"]["billedCost"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        })
+        .sum();
+    assert!((billed - 1.68230869740).abs() < 1e-9, "{report}");
+    assert_eq!(billed_of_loads(&loads(&server)), billed);
+
+    // A bad file: 400 naming the upload, the row and the column; nothing changes.
+    let before = loads(&server);
+    let text = std::fs::read_to_string(sample()).unwrap();
+    let bad = text.replacen("\"USD\"", "\"US Dollar\"", 1).into_bytes();
+    let (status, error) = upload("bad.csv", bad, server.token.clone()).await;
+    assert_eq!(status, 400, "{error}");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("bad.csv") && message.contains("BillingCurrency"),
+        "{message}"
+    );
+    assert_eq!(loads(&server), before);
+
+    // Uploading needs Owner or Contributor at `/`: a Reader is refused.
+    let reader = server.cli(&[
+        "principal",
+        "create",
+        "--tenant",
+        &server.tenant,
+        "--type",
+        "User",
+        "--name",
+        "reader",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.cli(&[
+        "role",
+        "assign",
+        "--tenant",
+        &server.tenant,
+        "--principal",
+        &reader,
+        "--role",
+        "Reader",
+        "--scope",
+        "/",
+    ]);
+    let token = server.cli(&[
+        "token",
+        "issue",
+        "--tenant",
+        &server.tenant,
+        "--principal",
+        &reader,
+        "--ttl",
+        "1h",
+    ])["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, refused) = upload("cur.csv", b"x".to_vec(), token).await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Leitstand.Costs/loads/write"));
+}
+
+on_both_backends!(cost_files_upload_over_https);
