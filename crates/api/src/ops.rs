@@ -73,6 +73,10 @@ pub enum Operation {
     WhoCan,
     CostQuery(Scope),
     UploadCosts,
+    ListTagRules(Scope),
+    PutTagRule(Scope, String),
+    DeleteTagRule(Scope, String),
+    TagCompliance(Scope),
     ListBudgets(Scope),
     GetBudget(Scope, String),
     PutBudget(Scope, String),
@@ -226,6 +230,10 @@ impl Operation {
             CostQuery(_) => "Microsoft.CostManagement/query/read".into(),
             // Leitstand's own action: only roles with `*` (Owner, Contributor) hold it.
             UploadCosts => "Leitstand.Costs/loads/write".into(),
+            ListTagRules(_) => "Leitstand.Costs/tagRules/read".into(),
+            PutTagRule(..) => "Leitstand.Costs/tagRules/write".into(),
+            DeleteTagRule(..) => "Leitstand.Costs/tagRules/delete".into(),
+            TagCompliance(_) => "Microsoft.CostManagement/query/read".into(),
             ListBudgets(_) | GetBudget(..) => "Microsoft.Consumption/budgets/read".into(),
             PutBudget(..) => "Microsoft.Consumption/budgets/write".into(),
             DeleteBudget(..) => "Microsoft.Consumption/budgets/delete".into(),
@@ -261,6 +269,8 @@ impl Operation {
                 | PutBudget(..)
                 | DeleteBudget(..)
                 | UploadCosts
+                | PutTagRule(..)
+                | DeleteTagRule(..)
         )
     }
 
@@ -301,7 +311,8 @@ impl Operation {
             | GetDenyAssignment(..)
             | CheckAccess
             | WhoCan => ApiFamily::Authorization,
-            CostQuery(_) | UploadCosts => ApiFamily::CostManagement,
+            CostQuery(_) | UploadCosts | ListTagRules(_) | PutTagRule(..) | DeleteTagRule(..)
+            | TagCompliance(_) => ApiFamily::CostManagement,
             ListBudgets(_) | GetBudget(..) | PutBudget(..) | DeleteBudget(..) => {
                 ApiFamily::Consumption
             }
@@ -370,6 +381,10 @@ impl Operation {
             WhoCan => "WhoCan",
             CostQuery(_) => "Query_Usage",
             UploadCosts => "Costs_Upload",
+            ListTagRules(_) => "TagRules_List",
+            PutTagRule(..) => "TagRules_CreateOrUpdate",
+            DeleteTagRule(..) => "TagRules_Delete",
+            TagCompliance(_) => "TagCompliance_Get",
             ListBudgets(_) => "Budgets_List",
             GetBudget(..) => "Budgets_Get",
             PutBudget(..) => "Budgets_CreateOrUpdate",
@@ -411,6 +426,24 @@ impl Operation {
                     .at("resourceGroupName")
             })
         };
+        // `{scope}/providers/Leitstand.Costs/tagRules[/{tagKey}]` and `…/tagCompliance`.
+        if let Some(at) = l
+            .windows(2)
+            .rposition(|w| w == ["providers", "leitstand.costs"])
+        {
+            let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
+            let scope = Scope::parse(&scope_path).map_err(|e| {
+                ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope")
+            })?;
+            let name = segs.get(at + 3).map(|s| s.to_string()).unwrap_or_default();
+            return Ok(match (m, l.get(at + 2..).unwrap_or_default()) {
+                ("GET", ["tagrules"]) => Some(ListTagRules(scope)),
+                ("PUT", ["tagrules", _]) => Some(PutTagRule(scope, name)),
+                ("DELETE", ["tagrules", _]) => Some(DeleteTagRule(scope, name)),
+                ("GET", ["tagcompliance"]) => Some(TagCompliance(scope)),
+                _ => None,
+            });
+        }
         // `{scope}/providers/Microsoft.Consumption/budgets[/{name}]`.
         if let Some(at) = l
             .windows(2)

@@ -18,3 +18,4 @@ pub mod forecast;
 pub mod ingest;
 pub mod money;
 pub mod query;
+pub mod tagging;

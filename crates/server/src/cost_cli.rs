@@ -74,6 +74,18 @@ pub enum CostCommand {
         #[arg(long, default_value_t = 30)]
         days: i64,
     },
+    /// Reports the cost without the tags that tagging rules require (rules are set through
+    /// `PUT {scope}/providers/Leitstand.Costs/tagRules/{key}`), with its share and sources.
+    Tagging {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = "/")]
+        scope: String,
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+    },
     /// Answers a scope's cost.
     Query {
         #[arg(long)]
@@ -372,6 +384,36 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                         "actual": a.actual,
                         "drivers": a.drivers.iter().map(|d| json!({
                             "service": d.sub_key, "expected": d.expected, "actual": d.actual, "share": d.share,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            print(global.output, &Value::Array(out))?;
+        }
+        CostCommand::Tagging {
+            tenant,
+            scope,
+            from,
+            to,
+        } => {
+            let tenant = parse_tenant(&tenant)?;
+            let snapshot = store.snapshot(&tenant).await?;
+            let scope = Scope::parse(&scope).map_err(|e| anyhow!("{e}"))?;
+            let reports =
+                leitstand_costs::tagging::compliance(&store, &snapshot, &scope, from, to).await?;
+            let out: Vec<Value> = reports
+                .iter()
+                .map(|r| {
+                    json!({
+                        "ruleScope": r.rule_scope,
+                        "scope": r.scope,
+                        "tagKey": r.tag_key,
+                        "untaggedShare": r.untagged_share(),
+                        "costs": r.by_currency.iter().map(|(c, (all, untagged))| json!({
+                            "currency": c, "cost": all, "untaggedCost": untagged,
+                        })).collect::<Vec<_>>(),
+                        "untaggedSources": r.sources.iter().map(|s| json!({
+                            "subAccount": s.sub_account, "service": s.service, "currency": s.currency, "cost": s.cost,
                         })).collect::<Vec<_>>(),
                     })
                 })

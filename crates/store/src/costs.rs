@@ -133,6 +133,8 @@ pub enum CostFilter {
     Or(Vec<CostFilter>),
     Not(Box<CostFilter>),
     In(CostDim, Vec<String>),
+    /// Rows whose tags lack this key (case-insensitive).
+    MissingTag(String),
 }
 
 /// The time buckets of a query.
@@ -240,6 +242,14 @@ fn filter_sql(filter: &CostFilter, sql: &mut String, binds: &mut Vec<String>) {
         CostFilter::Not(inner) => {
             sql.push_str("NOT (");
             filter_sql(inner, sql, binds);
+            sql.push(')');
+        }
+        CostFilter::MissingTag(key) => {
+            sql.push_str(
+                "NOT EXISTS (SELECT 1 FROM cost_tags m WHERE m.tenant_id = d.tenant_id \
+                 AND m.tag_set = d.tag_set AND m.tag_key = ",
+            );
+            param(sql, binds, key.to_lowercase());
             sql.push(')');
         }
         CostFilter::In(dim, values) => {
@@ -431,6 +441,81 @@ impl Store {
         rows.iter()
             .map(|row| Ok((get_str(row, "tag_key")?, get_i64(row, "n")?)))
             .collect()
+    }
+}
+
+/// A tagging rule: cost at `scope` and below must carry `tag_key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRuleRow {
+    pub scope: String,
+    /// Lowercase.
+    pub tag_key: String,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+impl Store {
+    /// Lists a tenant's tagging rules, by scope and key.
+    pub async fn tag_rules(&self, tenant: &str) -> Result<Vec<TagRuleRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT scope, tag_key, created_at, created_by FROM tag_rules WHERE tenant_id = $1 \
+             ORDER BY scope_key, tag_key",
+        )
+        .bind(tenant)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TagRuleRow {
+                    scope: get_str(row, "scope")?,
+                    tag_key: get_str(row, "tag_key")?,
+                    created_at: get_str(row, "created_at")?,
+                    created_by: get_str(row, "created_by")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Adds a tagging rule (idempotent); returns whether it is new.
+    pub async fn put_tag_rule(&mut self, rule: &TagRuleRow) -> Result<bool, StoreError> {
+        let tenant = self.tenant().to_owned();
+        let added = sqlx::query(
+            "INSERT INTO tag_rules (tenant_id, scope, scope_key, tag_key, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&tenant)
+        .bind(&rule.scope)
+        .bind(rule.scope.to_lowercase())
+        .bind(rule.tag_key.to_lowercase())
+        .bind(&rule.created_at)
+        .bind(&rule.created_by)
+        .execute(self.conn())
+        .await?
+        .rows_affected()
+            > 0;
+        Ok(added)
+    }
+
+    /// Removes a tagging rule; returns whether it existed.
+    pub async fn delete_tag_rule(
+        &mut self,
+        scope: &str,
+        tag_key: &str,
+    ) -> Result<bool, StoreError> {
+        let tenant = self.tenant().to_owned();
+        let gone = sqlx::query(
+            "DELETE FROM tag_rules WHERE tenant_id = $1 AND scope_key = $2 AND tag_key = $3",
+        )
+        .bind(&tenant)
+        .bind(scope.to_lowercase())
+        .bind(tag_key.to_lowercase())
+        .execute(self.conn())
+        .await?
+        .rows_affected()
+            > 0;
+        Ok(gone)
     }
 }
 

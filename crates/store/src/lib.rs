@@ -42,7 +42,7 @@ pub use assignments::RoleAssignmentRow;
 pub use budgets::{BudgetRow, OutboxRow};
 pub use costs::{
     tag_set_id, CostDim, CostFilter, CostLoadRow, CostQuery, CostQueryRow, DailyKey, DailySums,
-    Granularity, SubAccountCost,
+    Granularity, SubAccountCost, TagRuleRow,
 };
 pub use denies::DenyAssignmentRow;
 pub use events::{EventDraft, EventFilter, EventStatus, StoredEvent, VerifyReport};

@@ -447,3 +447,209 @@ pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         json!({ "loads": loads, "warnings": warnings, "budgetAlerts": alerts }),
     ))
 }
+
+fn tag_key(key: &str) -> Result<String, ApiError> {
+    let ok = !key.is_empty()
+        && key.len() <= 512
+        && !key
+            .chars()
+            .any(|c| matches!(c, '<' | '>' | '%' | '&' | '\\' | '?' | '/'));
+    if ok {
+        Ok(key.to_lowercase())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("`{key}` is not a tag key (1 to 512 characters, none of < > % & \\ ? /)"),
+        )
+        .at("tagKey"))
+    }
+}
+
+fn require_cost_scope(ctx: &Ctx, scope: &Scope) -> Result<(), ApiError> {
+    let tree = &ctx.caller.snapshot.tree;
+    let known = match scope {
+        Scope::Root => true,
+        Scope::ManagementGroup(g) => tree.group(&g.key()).is_some(),
+        Scope::Subscription(s) | Scope::ResourceGroup(s, _) => {
+            tree.subscription(&s.as_str().to_lowercase()).is_some()
+        }
+        Scope::Resource(_) => false,
+    };
+    if known {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("the scope `{scope}` was not found"),
+        )
+        .at("scope"))
+    }
+}
+
+fn rule_json(scope: &Scope, rule: &leitstand_store::TagRuleRow) -> Value {
+    let at = if *scope == Scope::Root {
+        String::new()
+    } else {
+        scope.to_string()
+    };
+    json!({
+        "id": format!("{at}/providers/Leitstand.Costs/tagRules/{}", rule.tag_key),
+        "name": rule.tag_key,
+        "type": "Leitstand.Costs/tagRules",
+        "properties": { "scope": rule.scope, "tagKey": rule.tag_key, "createdOn": rule.created_at, "createdBy": rule.created_by },
+    })
+}
+
+/// `GET {scope}/providers/Leitstand.Costs/tagRules`.
+pub async fn list_tag_rules(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &Scope,
+) -> Result<Response, ApiError> {
+    require_cost_scope(ctx, scope)?;
+    let key = scope.to_string().to_lowercase();
+    let value: Vec<Value> = state
+        .store
+        .tag_rules(&ctx.caller.tenant)
+        .await?
+        .iter()
+        .filter(|r| r.scope.to_lowercase() == key)
+        .map(|r| rule_json(scope, r))
+        .collect();
+    Ok(json(StatusCode::OK, json!({ "value": value })))
+}
+
+/// `PUT {scope}/providers/Leitstand.Costs/tagRules/{tagKey}`.
+pub async fn put_tag_rule(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &Scope,
+    key: &str,
+) -> Result<Response, ApiError> {
+    let key = tag_key(key)?;
+    require_cost_scope(ctx, scope)?;
+    let rule = leitstand_store::TagRuleRow {
+        scope: scope.to_string(),
+        tag_key: key.clone(),
+        created_at: leitstand_store::format_time(state.clock.now()),
+        created_by: ctx.caller.principal.id.clone(),
+    };
+    let at = rule_json(scope, &rule)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let added = crate::write::run_write(state, ctx, crate::write::Target::scope(at), async |tx| {
+        let added = tx.put_tag_rule(&rule).await?;
+        Ok(crate::write::Outcome {
+            value: added,
+            http_status: if added { 201 } else { 200 },
+            before: None,
+            after: Some(json!({ "scope": rule.scope, "tagKey": rule.tag_key })),
+        })
+    })
+    .await?;
+    let stored = state
+        .store
+        .tag_rules(&ctx.caller.tenant)
+        .await?
+        .into_iter()
+        .find(|r| r.scope.eq_ignore_ascii_case(&rule.scope) && r.tag_key == key)
+        .unwrap_or(rule);
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(json(status, rule_json(scope, &stored)))
+}
+
+/// `DELETE {scope}/providers/Leitstand.Costs/tagRules/{tagKey}`.
+pub async fn delete_tag_rule(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &Scope,
+    key: &str,
+) -> Result<Response, ApiError> {
+    let key = tag_key(key)?;
+    require_cost_scope(ctx, scope)?;
+    let scope_text = scope.to_string();
+    let exists = state
+        .store
+        .tag_rules(&ctx.caller.tenant)
+        .await?
+        .iter()
+        .any(|r| r.scope.eq_ignore_ascii_case(&scope_text) && r.tag_key == key);
+    if !exists {
+        return Ok(json(StatusCode::NO_CONTENT, Value::Null));
+    }
+    crate::write::run_write(
+        state,
+        ctx,
+        crate::write::Target::scope(scope_text.clone()),
+        async |tx| {
+            tx.delete_tag_rule(&scope_text, &key).await?;
+            Ok(crate::write::Outcome {
+                value: (),
+                http_status: 200,
+                before: Some(json!({ "scope": scope_text, "tagKey": key })),
+                after: None,
+            })
+        },
+    )
+    .await?;
+    Ok(json(StatusCode::OK, Value::Null))
+}
+
+/// `GET {scope}/providers/Leitstand.Costs/tagCompliance?from=YYYY-MM-DD&to=YYYY-MM-DD`.
+pub async fn tag_compliance(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &Scope,
+) -> Result<Response, ApiError> {
+    require_cost_scope(ctx, scope)?;
+    let today = state.clock.now().date_naive();
+    let day = |name: &str, default: NaiveDate| -> Result<NaiveDate, ApiError> {
+        match ctx.query(name) {
+            None => Ok(default),
+            Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| bad(format!("`{text}` is not a date (YYYY-MM-DD)"), name)),
+        }
+    };
+    let from = day("from", first_of_month(today))?;
+    let to = day("to", today)?;
+    if to < from {
+        return Err(bad("`to` is before `from`", "to"));
+    }
+    let reports =
+        leitstand_costs::tagging::compliance(&state.store, &ctx.caller.snapshot, scope, from, to)
+            .await
+            .map_err(|e| match e {
+                QueryError::ScopeNotFound(s) => ApiError::new(
+                    ErrorCode::NotFound,
+                    format!("the scope `{s}` was not found"),
+                ),
+                QueryError::Unsupported(m) => bad(m, "scope"),
+                QueryError::Store(e) => ApiError::internal("report untagged cost", &e),
+            })?;
+    let value: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            json!({
+                "ruleScope": r.rule_scope,
+                "scope": r.scope,
+                "tagKey": r.tag_key,
+                "untaggedShare": r.untagged_share(),
+                "costs": r.by_currency.iter().map(|(c, (all, untagged))| json!({
+                    "currency": c, "cost": all, "untaggedCost": untagged,
+                })).collect::<Vec<_>>(),
+                "untaggedSources": r.sources.iter().map(|s| json!({
+                    "subAccount": s.sub_account, "service": s.service, "currency": s.currency, "cost": s.cost,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        json!({ "from": from.to_string(), "to": to.to_string(), "value": value }),
+    ))
+}

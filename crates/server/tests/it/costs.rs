@@ -411,6 +411,47 @@ async fn the_sample_rolls_up_over_the_hierarchy(backend: Backend) {
     assert_eq!(loads(&server), before);
     assert_eq!(parquet_files(&server.data.join("costs")).len(), 4);
 
+    // A tagging rule at the customer's root: the cost without `Application` is reported with
+    // its share and its sources (Python: BilledCost of the rows without the key, 0.27416448666).
+    let rule = format!("/providers/Leitstand.Costs/tagRules/Application?{COST_API}");
+    let (status, created) = server.call(Method::PUT, &rule, None).await;
+    assert_eq!(status.as_u16(), 201, "{created}");
+    let (status, _) = server.call(Method::PUT, &rule, None).await;
+    assert_eq!(status.as_u16(), 200, "an existing rule is kept");
+    let (status, report) = server
+        .call(
+            Method::GET,
+            &format!("{}/providers/Leitstand.Costs/tagCompliance?{COST_API}&from=2024-08-01&to=2024-10-31", gs("aws")),
+            None,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{report}");
+    let (status, whole) = server
+        .call(
+            Method::GET,
+            &format!(
+                "/providers/Leitstand.Costs/tagCompliance?{COST_API}&from=2024-08-01&to=2024-10-31"
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{whole}");
+    let costs = &whole["value"][0]["costs"][0];
+    close(&costs["cost"], SAMPLE_BILLED, "cost under the rule");
+    close(
+        &costs["untaggedCost"],
+        0.27416448666,
+        "cost without Application",
+    );
+    assert!(!whole["value"][0]["untaggedSources"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        report["value"][0]["scope"].as_str().unwrap().to_lowercase(),
+        gs("aws").to_lowercase()
+    );
+
     // Bad queries name what is wrong, in ARM's shape.
     let (status, error) = query(
         &server,

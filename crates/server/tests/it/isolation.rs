@@ -75,6 +75,7 @@ struct Objects {
     role_assignment: String,
     deny_assignment: String,
     budget: String,
+    tag_rule: String,
     alias: String,
     /// A deleted group, whose deletion has an operation-status id.
     gone_group: String,
@@ -100,6 +101,7 @@ impl Objects {
             role_assignment: uuid::Uuid::new_v4().to_string(),
             deny_assignment: uuid::Uuid::new_v4().to_string(),
             budget: format!("u-{}-budget", short()),
+            tag_rule: format!("u-{}-tag", short()),
             alias: format!("u-{}-alias", short()),
             gone_group: format!("u-{}", short()),
             principal: uuid::Uuid::new_v4().to_string(),
@@ -149,6 +151,7 @@ fn choices(param: &str, objects: &Objects) -> Vec<(String, Kind)> {
         "roleAssignmentName" => one(&objects.role_assignment, Name),
         "denyAssignmentId" => one(&objects.deny_assignment, Object),
         "budgetName" => one(&objects.budget, Name),
+        "tagKey" => one(&objects.tag_rule, Name),
         "aliasName" => one(&objects.alias, Name),
         "operationId" => one(&format!("delete-{}", objects.gone_group), Opaque),
         other => panic!(
@@ -202,7 +205,7 @@ fn api_version(template: &str) -> &'static str {
         "2015-07-01"
     } else if t.contains("/microsoft.consumption/") {
         "2024-08-01"
-    } else if t.contains("/microsoft.costmanagement/") {
+    } else if t.contains("/microsoft.costmanagement/") || t.contains("/leitstand.costs/") {
         "2025-03-01"
     } else if t.contains("/microsoft.authorization/") {
         "2022-04-01"
@@ -491,6 +494,13 @@ async fn populate(
         201,
     )
     .await;
+    let tag_rule = format!("{tag}-only-tag");
+    put(
+        format!("{sub}/providers/Leitstand.Costs/tagRules/{tag_rule}?api-version=2025-03-01"),
+        json!({}),
+        201,
+    )
+    .await;
     let (status, assignments) = server
         .call_as(
             token,
@@ -514,6 +524,7 @@ async fn populate(
         role_assignment,
         deny_assignment,
         budget,
+        tag_rule,
         alias,
         gone_group: gone.clone(),
         principal: principal.to_owned(),
@@ -529,6 +540,7 @@ async fn populate(
         objects.deny_assignment.clone(),
         deny_name,
         objects.budget.clone(),
+        objects.tag_rule.clone(),
         objects.alias.clone(),
         gone,
         objects.principal.clone(),
