@@ -13,6 +13,7 @@
 
 pub mod anomaly;
 pub mod budgets;
+pub mod chargeback;
 pub mod filter;
 pub mod forecast;
 pub mod ingest;

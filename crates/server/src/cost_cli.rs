@@ -86,6 +86,20 @@ pub enum CostCommand {
         #[arg(long)]
         to: NaiveDate,
     },
+    /// Turns a billing month's cost into the customer's statement with its price sheet
+    /// (markup or discount per service category, a management fee); the statement reconciles
+    /// to the ingested total to the cent.
+    Chargeback {
+        #[arg(long)]
+        tenant: String,
+        /// The billing month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// The price sheet (JSON): `{"markupPercent": {"Compute": 12, "*": 8},
+        /// "managementFee": 250, "feeCurrency": "EUR"}`.
+        #[arg(long)]
+        price_sheet: PathBuf,
+    },
     /// Answers a scope's cost.
     Query {
         #[arg(long)]
@@ -416,6 +430,90 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                             "subAccount": s.sub_account, "service": s.service, "currency": s.currency, "cost": s.cost,
                         })).collect::<Vec<_>>(),
                     })
+                })
+                .collect();
+            print(global.output, &Value::Array(out))?;
+        }
+        CostCommand::Chargeback {
+            tenant,
+            month,
+            price_sheet,
+        } => {
+            use leitstand_costs::chargeback::{statements, PriceSheet};
+            use rust_decimal::Decimal;
+            let tenant = parse_tenant(&tenant)?;
+            let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+                .map_err(|_| anyhow!("--month `{month}` is not YYYY-MM"))?;
+            let text = std::fs::read_to_string(&price_sheet)
+                .with_context(|| format!("read {}", price_sheet.display()))?;
+            let sheet = PriceSheet::parse(
+                &serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not JSON", price_sheet.display()))?,
+            )?;
+            // The billing month's rows: their charge days may lie a little outside it.
+            let question = leitstand_store::CostQuery {
+                from_day: (first - chrono::Duration::days(62)).to_string(),
+                to_day: (first + chrono::Duration::days(93)).to_string(),
+                sub_accounts: None,
+                granularity: Granularity::Monthly,
+                group_by: vec![CostDim::ServiceCategory],
+                filter: None,
+            };
+            let mut by_category = std::collections::BTreeMap::new();
+            for row in store.cost_query(&tenant, &question).await? {
+                if row.bucket != month {
+                    continue;
+                }
+                let category = row.dims.first().cloned().unwrap_or_default();
+                *by_category
+                    .entry((row.currency.clone(), category))
+                    .or_insert(Decimal::ZERO) += from_nanos(row.sums.billed_nanos);
+            }
+            let mut ingested = std::collections::BTreeMap::new();
+            for load in store
+                .cost_loads(&tenant)
+                .await?
+                .iter()
+                .filter(|l| l.period == month)
+            {
+                for (currency, totals) in load.totals.as_object().into_iter().flatten() {
+                    let billed = totals["billedCost"]
+                        .as_str()
+                        .and_then(|s| s.parse::<Decimal>().ok())
+                        .ok_or_else(|| anyhow!("load {} has a bad total", load.load_id))?;
+                    *ingested.entry(currency.clone()).or_insert(Decimal::ZERO) += billed;
+                }
+            }
+            let out: Vec<Value> = statements(&sheet, &by_category, &ingested)
+                .iter()
+                .flat_map(|s| {
+                    let mut rows: Vec<Value> = s
+                        .lines
+                        .iter()
+                        .map(|l| {
+                            json!({
+                                "month": month, "currency": s.currency, "item": l.service_category,
+                                "cost": l.cost.to_string(), "markupPercent": l.markup_percent.to_string(),
+                                "markup": l.markup.to_string(), "charge": l.charge.to_string(),
+                            })
+                        })
+                        .collect();
+                    if !s.management_fee.is_zero() {
+                        rows.push(json!({
+                            "month": month, "currency": s.currency, "item": "Management fee",
+                            "cost": "0", "markupPercent": "0", "markup": "0",
+                            "charge": s.management_fee.to_string(),
+                        }));
+                    }
+                    rows.push(json!({
+                        "month": month, "currency": s.currency, "item": "Total",
+                        "cost": s.total_cost.to_string(), "markupPercent": "",
+                        "markup": (s.total_charge - s.total_cost - s.management_fee).to_string(),
+                        "charge": s.total_charge.to_string(),
+                        "ingestedTotal": s.ingested_total.to_string(),
+                        "reconciles": s.difference.is_zero(),
+                    }));
+                    rows
                 })
                 .collect();
             print(global.output, &Value::Array(out))?;

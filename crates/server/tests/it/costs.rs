@@ -452,6 +452,43 @@ async fn the_sample_rolls_up_over_the_hierarchy(backend: Backend) {
         gs("aws").to_lowercase()
     );
 
+    // Chargeback for September 2024: 8% markup, Compute 12%, Storage 5% off, 250 USD fee; the
+    // statement's cost is the month's ingested BilledCost (Python: 20.28029... → 20.28).
+    let sheet = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        sheet.path(),
+        r#"{"markupPercent": {"Compute": 12, "Storage": -5, "*": 8}, "managementFee": 250, "feeCurrency": "USD"}"#,
+    )
+    .unwrap();
+    let statement = server.cli(&[
+        "cost",
+        "chargeback",
+        "--tenant",
+        &root,
+        "--month",
+        "2024-09",
+        "--price-sheet",
+        sheet.path().to_str().unwrap(),
+    ]);
+    let lines = statement.as_array().unwrap();
+    let total = lines.iter().find(|l| l["item"] == "Total").unwrap();
+    assert_eq!(total["cost"], "20.28", "{statement}");
+    assert_eq!(total["ingestedTotal"], "20.28");
+    assert_eq!(total["reconciles"], true);
+    let sum = |field: &str| -> f64 {
+        lines
+            .iter()
+            .filter(|l| l["item"] != "Total")
+            .map(|l| l[field].as_str().unwrap().parse::<f64>().unwrap())
+            .sum()
+    };
+    assert!(
+        (sum("charge") - total["charge"].as_str().unwrap().parse::<f64>().unwrap()).abs() < 1e-9
+    );
+    assert!((sum("cost") - 20.28).abs() < 1e-9);
+    let compute = lines.iter().find(|l| l["item"] == "Compute").unwrap();
+    assert_eq!(compute["markupPercent"], "12");
+
     // Bad queries name what is wrong, in ARM's shape.
     let (status, error) = query(
         &server,
