@@ -22,7 +22,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use leitstand_rbac::engine::{AccessIndex, AssignmentEntry, Check, DenyEntry, Verdict};
+use leitstand_rbac::engine::{
+    AccessIndex, AccessIndexBuilder, AssignmentEntry, Check, DenyEntry, Verdict,
+};
 
 use crate::cedar::CedarModel;
 use crate::world::{Config, PrincipalKind, Query, ScopeKind, World};
@@ -66,7 +68,7 @@ struct Args {
 
 /// Builds the engine's index of a world.
 pub fn build_index(world: &World) -> AccessIndex {
-    let mut index = AccessIndex::default();
+    let mut index = AccessIndexBuilder::default();
     for role in &world.custom_roles {
         index.upsert_role(role);
     }
@@ -93,7 +95,7 @@ pub fn build_index(world: &World) -> AccessIndex {
             deny.do_not_apply_to_child_scopes,
         ));
     }
-    index
+    index.build()
 }
 
 /// Asks the engine one query with a given chain.

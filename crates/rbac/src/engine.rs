@@ -12,22 +12,41 @@
 //! It does not know the hierarchy: the caller computes the chain (from `leitstand-core`'s tree),
 //! so a move is in force with the tree that holds it. It does no I/O.
 //!
-//! What keeps a check cheap: every principal id gets a number when first seen, and a
-//! two-level persistent array holds per number the principal's groups (as numbers, inline when
-//! few) and its assignments, so the walk over the caller's groups hashes one id (the caller's)
-//! and then reads one slot per group; beside its assignments a principal keeps 32 bits of each
-//! one's scope hash, and the check hashes the chain once, so ruling an assignment out compares
-//! numbers and touches neither the assignment nor its scope string; custom roles are found by
-//! binary search on a hash the assignment carries; a role's patterns are grouped by provider
-//! namespace; deny assignments are looked up only for chain scopes whose hash a deny
-//! assignment's scope has, and name principals by number; and a check does not allocate (its
-//! scratch lists are inline, the lowercased action is on the stack).
+//! What keeps a check cheap: on a large tenant a check waits for memory, not for instructions
+//! (its data is spread over far more memory than the caches hold, and every request asks about
+//! other principals and scopes), so the index is laid out for few dependent cache misses:
+//!
+//! - Each principal id has an entry in a flat hash table ([`HashBuckets`]: a bucket list and
+//!   sorted buckets, found by interpolation) that holds its id inline and its closure, the
+//!   principal and every group it is in, nested groups too, precomputed. A check reads one
+//!   bucket for its caller and never walks the groups.
+//! - Each role assignment has an entry in one of two scope tables, keyed by a hash of its scope,
+//!   holding the principal's number and the role: a check looks up each chain scope and keeps
+//!   the entries of its caller's closure, without touching an assignment whose role does not
+//!   grant the action. Scopes at or below a subscription are keyed by the subscription first,
+//!   so a subscription's scopes share a bucket; management groups and the root are in a table
+//!   of their own, small enough to stay in the caches.
+//! - A check starts these loads, independent of one another, before it needs them.
+//! - Custom roles are found by binary search on a hash the assignment carries; a role's
+//!   patterns are grouped by provider namespace; deny assignments are looked up only for chain
+//!   scopes whose hash a deny assignment's scope has, and name principals by number; and a
+//!   check does not allocate (its scratch lists are inline, the lowercased action is on the
+//!   stack).
+//!
+//! What a write costs: an assignment write copies one bucket of a scope table (and the bucket
+//! list, once per write transaction, as the index is cloned per transaction) and the
+//! principal's list; a membership write recomputes the closure of the member and of every
+//! principal below it, so putting a group with many transitive members into another group
+//! rewrites as many table entries (closures are read by every check, membership changes are
+//! rare). [`AccessIndexBuilder`] builds a whole tenant at once (a snapshot load): each list and
+//! table once, the tables allocated together.
 //!
 //! Principal numbers are never reused or dropped, so the index keeps one small entry per
 //! principal id it has ever seen.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::hint::black_box;
 use std::sync::{Arc, LazyLock};
 
 use smallvec::SmallVec;
@@ -402,12 +421,6 @@ fn id_hash(id: &str) -> u64 {
     hasher.finish()
 }
 
-/// The 32 bits of an [`id_hash`] a principal's scan list keeps per assignment (the top half, so
-/// that [`Bloom`] reads the same bits of both).
-fn scope_tag(hash: u64) -> u32 {
-    (hash >> 32) as u32
-}
-
 /// A 256-bit Bloom filter over [`id_hash`]es (one bit each, from the top byte): a quick no.
 #[derive(Clone, Copy, Default)]
 struct Bloom([u64; 4]);
@@ -424,49 +437,71 @@ impl Bloom {
             .get((hash >> 62) as usize)
             .is_some_and(|word| word & (1 << ((hash >> 56) & 63)) != 0)
     }
-
-    fn may_contain_tag(&self, tag: u32) -> bool {
-        self.may_contain(u64::from(tag) << 32)
-    }
 }
 
 /// Inline room of a check's scratch lists: chains and group sets larger than this spill to the
 /// heap, the common ones do not allocate.
 const INLINE: usize = 16;
 
-/// A check's chain with each scope's hash, so that testing an assignment's scope against it
-/// compares numbers first and reads no string unless the hashes match.
+/// A check's chain with each scope's hash and [`scope_key`].
 struct ScopeChain<'a> {
     scopes: &'a [&'a str],
     /// `hashes[i]` is `id_hash(scopes[i])`.
     hashes: SmallVec<[u64; INLINE]>,
-    /// The scopes' hashes: most scopes not in the chain fail this one test.
-    bloom: Bloom,
+    /// `keys[i]` is `scope_key(scopes[i])`.
+    keys: SmallVec<[(u64, bool); INLINE]>,
 }
 
 impl<'a> ScopeChain<'a> {
     fn new(scopes: &'a [&'a str]) -> ScopeChain<'a> {
         let hashes: SmallVec<[u64; INLINE]> = scopes.iter().map(|s| id_hash(s)).collect();
-        let mut bloom = Bloom::default();
-        for hash in &hashes {
-            bloom.insert(*hash);
-        }
+        // The chain's scopes below a subscription share its id: hash it once.
+        let mut last: Option<(&str, u64)> = None;
+        let keys = scopes
+            .iter()
+            .zip(&hashes)
+            .map(|(scope, hash)| match subscription_prefix(scope) {
+                Some(prefix) => {
+                    let prefix_hash = match last {
+                        Some((p, h)) if p == prefix => h,
+                        _ => id_hash(prefix),
+                    };
+                    last = Some((prefix, prefix_hash));
+                    (subscription_key(prefix_hash, *hash), true)
+                }
+                None => (*hash, false),
+            })
+            .collect();
         ScopeChain {
             scopes,
             hashes,
-            bloom,
+            keys,
         }
     }
+}
 
-    /// Whether `scope`, whose [`scope_tag`] is `tag`, is in the chain; `scope` is read only
-    /// when a tag matches, so that most assignments are ruled out without touching them.
-    fn contains_tagged<'s>(&self, tag: u32, scope: impl Fn() -> &'s str) -> bool {
-        self.bloom.may_contain_tag(tag)
-            && self
-                .hashes
-                .iter()
-                .zip(self.scopes)
-                .any(|(h, s)| scope_tag(*h) == tag && *s == scope())
+/// `/subscriptions/{id}` of a lowercase scope at or below a subscription.
+fn subscription_prefix(scope: &str) -> Option<&str> {
+    let rest = scope.strip_prefix("/subscriptions/")?;
+    let id_len = rest.find('/').unwrap_or(rest.len());
+    if id_len == 0 {
+        return None;
+    }
+    scope.get(..("/subscriptions/".len() + id_len))
+}
+
+/// The key of a scope at or below a subscription: the subscription's hash above, the scope's
+/// below, so that a subscription's scopes sit side by side in one bucket.
+fn subscription_key(subscription_hash: u64, scope_hash: u64) -> u64 {
+    (subscription_hash & 0xffff_ffff_0000_0000) | (scope_hash >> 32)
+}
+
+/// Where a lowercase scope's role assignments are in the scope tables: its key, and whether it
+/// is in the subscription table (the scope is at or below a subscription) or the tenant table.
+fn scope_key(scope: &str) -> (u64, bool) {
+    match subscription_prefix(scope) {
+        Some(prefix) => (subscription_key(id_hash(prefix), id_hash(scope)), true),
+        None => (id_hash(scope), false),
     }
 }
 
@@ -500,18 +535,14 @@ fn lowercase_in<'b>(text: &'b str, buffer: &'b mut [u8]) -> Cow<'b, str> {
 /// A principal's number in the index, given when its id is first seen and never reused.
 type PrincipalId = u32;
 
-/// What the index holds per principal.
+/// What the index holds per principal: what writes and listings need (a check reads the
+/// principal's [`PrincipalEntry`] and the chain's [`ScopeEntry`]s instead).
 #[derive(Clone)]
 struct PrincipalSlot {
     /// The lowercase principal id.
     name: Arc<str>,
-    /// The groups the principal is a direct member of, distinct; inline when there are few, so
-    /// that the walk over a caller's groups reads one slot per principal and no list behind it.
+    /// The groups the principal is a direct member of, distinct.
     groups: SmallVec<[PrincipalId; 4]>,
-    /// The [`scope_tag`] of each assignment: a check scans these and reads an assignment only
-    /// when its tag is one of the chain's.
-    // INVARIANT (tags): `tags[k] == scope_tag(id_hash(&assignments[k].scope))`.
-    tags: Arc<[u32]>,
     /// The assignments made to the principal.
     assignments: Arc<[Arc<AssignmentEntry>]>,
 }
@@ -521,21 +552,219 @@ impl PrincipalSlot {
         PrincipalSlot {
             name,
             groups: SmallVec::new(),
-            tags: Arc::from([]),
             assignments: Arc::from([]),
         }
     }
+}
 
-    /// Replaces the assignment list, recomputing the tags.
-    fn set_assignments(&mut self, assignments: Vec<Arc<AssignmentEntry>>) {
-        self.tags = assignments
-            .iter()
-            .map(|a| scope_tag(id_hash(&a.scope)))
-            .collect();
-        self.assignments = assignments.into();
-        debug_assert_eq!(self.tags.len(), self.assignments.len(), "INVARIANT (tags)");
+/// An entry of a [`HashBuckets`] table: its key's [`id_hash`].
+trait Hashed {
+    fn hash(&self) -> u64;
+}
+
+/// A persistent hash table keyed by [`id_hash`]: a flat list of buckets, each one sorted
+/// allocation of entries, so that a lookup reads the bucket list (small, mostly cached) and then
+/// one bucket, where a hash array mapped trie reads a node per level and the key behind it.
+///
+/// A write copies one bucket (and the bucket list when the table is shared, once per write
+/// transaction); the table doubles its buckets when they hold more than `load` entries on
+/// average. Entries with the same hash sit side by side; the caller tells them apart.
+#[derive(Clone)]
+struct HashBuckets<T> {
+    // INVARIANT (buckets): `buckets.len()` is `1 << bits`; an entry with hash `h` is in bucket
+    // `h >> (64 - bits)` (bucket 0 when `bits` is 0); each bucket is sorted by hash (and by
+    // whatever its users add to the order, for entries with equal hashes).
+    buckets: Arc<Vec<Arc<[T]>>>,
+    bits: u32,
+    len: usize,
+}
+
+impl<T> Default for HashBuckets<T> {
+    fn default() -> HashBuckets<T> {
+        HashBuckets {
+            buckets: Arc::new(vec![Arc::from([])]),
+            bits: 0,
+            len: 0,
+        }
     }
 }
+
+impl<T: Hashed + Clone> HashBuckets<T> {
+    fn bucket_idx(&self, hash: u64) -> usize {
+        hash.checked_shr(64 - self.bits).unwrap_or(0) as usize
+    }
+
+    /// Returns where in its bucket a lookup of `hash` starts: where the hash would sit if the
+    /// bucket's hashes were spread evenly (they are hashes), so that a lookup mostly reads one
+    /// cache line where a binary search reads several, one after another.
+    fn guess(&self, hash: u64, len: usize) -> usize {
+        let below = hash.checked_shl(self.bits).unwrap_or(0);
+        (((below >> 32) * len as u64) >> 32) as usize
+    }
+
+    /// Returns the entries whose hash is `hash`.
+    fn get(&self, hash: u64) -> &[T] {
+        let Some(bucket) = self.buckets.get(self.bucket_idx(hash)) else {
+            return &[];
+        };
+        // From the interpolated guess, a few steps to the first entry not below `hash` (one or
+        // two in a bucket of evenly spread hashes), else a binary search.
+        let below = |idx: usize| bucket.get(idx).is_some_and(|e| e.hash() < hash);
+        let mut start = self.guess(hash, bucket.len());
+        let mut steps = 0;
+        while steps < 4 && below(start) {
+            start += 1;
+            steps += 1;
+        }
+        while steps < 4 && start > 0 && !below(start - 1) {
+            start -= 1;
+            steps += 1;
+        }
+        if steps == 4 {
+            start = bucket.partition_point(|e| e.hash() < hash);
+        }
+        let rest = bucket.get(start..).unwrap_or_default();
+        let short = rest
+            .iter()
+            .take(LONG_RANGE)
+            .take_while(|e| e.hash() == hash)
+            .count();
+        let end = if short < LONG_RANGE {
+            short
+        } else {
+            rest.partition_point(|e| e.hash() == hash)
+        };
+        rest.get(..end).unwrap_or_default()
+    }
+
+    /// Reads the entry of `hash`'s bucket where a lookup starts, so that a caller can start the
+    /// loads of several lookups before it needs any of them.
+    fn touch(&self, hash: u64) -> u64 {
+        self.buckets
+            .get(self.bucket_idx(hash))
+            .and_then(|bucket| bucket.get(self.guess(hash, bucket.len())))
+            .map_or(0, |e| e.hash())
+    }
+
+    /// Rewrites the bucket of `hash` with `edit`, which must keep it sorted by hash (and by
+    /// whatever else the table's users sort by) and put no entry of another bucket in it.
+    fn edit(&mut self, hash: u64, edit: impl FnOnce(&mut Vec<T>)) {
+        let idx = self.bucket_idx(hash);
+        let buckets = Arc::make_mut(&mut self.buckets);
+        let Some(bucket) = buckets.get_mut(idx) else {
+            return;
+        };
+        let mut list = bucket.to_vec();
+        let before = list.len();
+        edit(&mut list);
+        self.len = (self.len + list.len()).saturating_sub(before);
+        *bucket = list.into();
+        debug_assert!(
+            bucket
+                .windows(2)
+                .all(|w| matches!(w, [a, b] if a.hash() <= b.hash())),
+            "INVARIANT (buckets)"
+        );
+    }
+
+    /// Builds a table of `entries`, sorted by hash, with at most `load` entries per bucket on
+    /// average; the buckets are allocated one after another, so that they sit close together.
+    fn from_sorted(entries: Vec<T>, load: usize) -> HashBuckets<T> {
+        let mut bits = 0;
+        while entries.len() > load << bits && bits < 40 {
+            bits += 1;
+        }
+        let mut buckets: Vec<Arc<[T]>> = Vec::with_capacity(1 << bits);
+        let mut rest = &entries[..];
+        for idx in 0..1u64 << bits {
+            let n = rest
+                .iter()
+                .take_while(|e| e.hash().checked_shr(64 - bits).unwrap_or(0) == idx)
+                .count();
+            let (bucket, after) = rest.split_at(n);
+            buckets.push(Arc::from(bucket));
+            rest = after;
+        }
+        debug_assert!(rest.is_empty(), "INVARIANT (buckets)");
+        HashBuckets {
+            buckets: Arc::new(buckets),
+            bits,
+            len: entries.len(),
+        }
+    }
+
+    /// Doubles the buckets while they hold more than `load` entries on average.
+    fn grow(&mut self, load: usize) {
+        while self.len > load << self.bits && self.bits < 40 {
+            let bits = self.bits + 1;
+            let mut split: Vec<Vec<T>> = vec![Vec::new(); 1 << bits];
+            for entry in self.buckets.iter().flat_map(|b| b.iter()) {
+                let idx = entry.hash().checked_shr(64 - bits).unwrap_or(0) as usize;
+                if let Some(list) = split.get_mut(idx) {
+                    list.push(entry.clone());
+                }
+            }
+            self.buckets = Arc::new(split.into_iter().map(Arc::from).collect());
+            self.bits = bits;
+        }
+    }
+}
+
+/// Longest principal id a [`PrincipalEntry`] keeps inline (an object id GUID is 36 bytes).
+const INLINE_NAME: usize = 36;
+
+/// What a check needs of its caller, found by hashing the caller's id: the id itself (inline
+/// when short, to confirm the match without another load) and its closure.
+#[derive(Clone)]
+struct PrincipalEntry {
+    /// `id_hash(name)`.
+    hash: u64,
+    id: PrincipalId,
+    /// The lowercase principal id, as bytes.
+    name: SmallVec<[u8; INLINE_NAME]>,
+    /// The principal first, then every group it is in, nested groups too, as
+    /// [`AccessIndex::walk`] finds them, so that a check does not walk.
+    // INVARIANT (closure): `closure == walk(id)`; `refresh_closures` keeps it in step after
+    // each membership change.
+    closure: SmallVec<[PrincipalId; 6]>,
+}
+
+impl Hashed for PrincipalEntry {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A role assignment in the table a check looks the chain's scopes up in, with what deciding it
+/// needs before the assignment itself is read.
+#[derive(Clone)]
+struct ScopeEntry {
+    /// `id_hash(&assignment.scope)`.
+    hash: u64,
+    /// The id of `assignment.principal`.
+    principal: PrincipalId,
+    /// `assignment.builtin_role`.
+    builtin_role: Option<&'static CompiledRole>,
+    /// `assignment.role_hash`: with it and `builtin_role` a check rules out an assignment whose
+    /// role does not grant the action without reading the assignment.
+    role_hash: u64,
+    assignment: Arc<AssignmentEntry>,
+}
+
+impl Hashed for ScopeEntry {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// Entries per bucket of the scope table on average, at most.
+const SCOPE_LOAD: usize = 8;
+
+/// Entries per bucket of the principal table on average, at most.
+const PRINCIPAL_LOAD: usize = 2;
+
+/// A range of a scope's entries this long or longer is searched by principal instead of read.
+const LONG_RANGE: usize = 16;
 
 /// Principals per chunk of [`Slots`].
 const CHUNK: usize = 64;
@@ -598,11 +827,18 @@ pub struct AccessIndex {
     /// The same roles, for checks.
     role_table: RoleTable,
     assignments: Map<Arc<AssignmentEntry>>,
-    /// Lowercase principal id → its [`PrincipalId`]. Ids are never removed: a group's members
-    /// and deny assignments refer to it by number.
-    principal_ids: Map<PrincipalId>,
-    /// Per principal: its groups and its assignments, one slot lookup per principal in a check.
+    /// Per lowercase principal id: its [`PrincipalId`] and closure. Entries are never removed:
+    /// a group's members and deny assignments refer to principals by number.
+    principal_table: HashBuckets<PrincipalEntry>,
+    /// Per principal: its direct groups and its assignments.
     principals: Slots,
+    /// The role assignments at or below a subscription, by [`scope_key`], sorted by
+    /// `(key, principal)`: a check looks up each chain scope here and keeps the entries of the
+    /// caller's closure. A subscription's scopes share a bucket.
+    subscription_table: HashBuckets<ScopeEntry>,
+    /// The other role assignments (at management groups and the root), the same way: a small
+    /// table, so that a check's lookups of the upper chain mostly hit the cache.
+    tenant_table: HashBuckets<ScopeEntry>,
     by_scope: Map<Arc<[Arc<AssignmentEntry>]>>,
     /// `/subscriptions/{id}` → how many assignments are at or below it (Azure's limit).
     per_subscription: Map<usize>,
@@ -776,6 +1012,25 @@ impl AccessIndex {
         }
     }
 
+    /// Returns the custom role a scope entry's assignment names, if it exists, found by its
+    /// hash alone when no other custom role shares the hash; the caller compares the ids.
+    fn custom_role_by_hash(&self, entry: &ScopeEntry) -> Option<&CompiledRole> {
+        let start = self
+            .role_table
+            .partition_point(|(h, _)| *h < entry.role_hash);
+        let same = self.role_table.get(start..).unwrap_or_default();
+        match same {
+            [(h, role), rest @ ..] if *h == entry.role_hash => {
+                if rest.first().is_some_and(|(h, _)| *h == entry.role_hash) {
+                    self.custom_role(&entry.assignment)
+                } else {
+                    Some(role)
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// Returns the custom role an assignment names, if it exists.
     fn custom_role(&self, assignment: &AssignmentEntry) -> Option<&CompiledRole> {
         let key = (assignment.role_hash, &*assignment.role);
@@ -789,19 +1044,64 @@ impl AccessIndex {
     /// Returns the id of a lowercase principal id, giving it one if it has none; `None` only
     /// when all 2^32 ids are taken.
     fn intern(&mut self, principal: &str) -> Option<PrincipalId> {
-        if let Some(id) = self.principal_ids.get(principal) {
-            return Some(*id);
+        if let Some(id) = self.principal_id(principal) {
+            return Some(id);
         }
-        let name: Arc<str> = principal.into();
-        let id = self.principals.push(PrincipalSlot::new(name.clone()))?;
-        self.principal_ids.insert(name, id);
+        let id = self.principals.push(PrincipalSlot::new(principal.into()))?;
+        let hash = id_hash(principal);
+        let entry = PrincipalEntry {
+            hash,
+            id,
+            name: SmallVec::from_slice(principal.as_bytes()),
+            closure: smallvec::smallvec![id],
+        };
+        self.principal_table.edit(hash, |list| {
+            let at = list.partition_point(|e| e.hash <= hash);
+            list.insert(at, entry);
+        });
+        self.principal_table.grow(PRINCIPAL_LOAD);
         Some(id)
+    }
+
+    /// Returns the scope table of assignments at or below a subscription, or the other one.
+    fn scope_table(&self, in_subscription: bool) -> &HashBuckets<ScopeEntry> {
+        if in_subscription {
+            &self.subscription_table
+        } else {
+            &self.tenant_table
+        }
+    }
+
+    /// Returns the scope table of assignments at or below a subscription, or the other one.
+    fn scope_table_mut(&mut self, in_subscription: bool) -> &mut HashBuckets<ScopeEntry> {
+        if in_subscription {
+            &mut self.subscription_table
+        } else {
+            &mut self.tenant_table
+        }
+    }
+
+    /// Returns the table entry of a lowercase principal id.
+    fn principal_entry(&self, principal: &str) -> Option<&PrincipalEntry> {
+        self.principal_entry_hashed(principal, id_hash(principal))
+    }
+
+    /// Returns the table entry of a lowercase principal id whose [`id_hash`] is `hash`.
+    fn principal_entry_hashed(&self, principal: &str, hash: u64) -> Option<&PrincipalEntry> {
+        self.principal_table
+            .get(hash)
+            .iter()
+            .find(|e| *e.name == *principal.as_bytes())
+    }
+
+    /// Returns the [`PrincipalId`] of a lowercase principal id.
+    fn principal_id(&self, principal: &str) -> Option<PrincipalId> {
+        self.principal_entry(principal).map(|e| e.id)
     }
 
     /// Returns the slot of a lowercase principal id.
     fn slot(&self, principal: &str) -> Option<&PrincipalSlot> {
-        let id = self.principal_ids.get(principal)?;
-        self.principals.get(*id)
+        self.principals.get(self.principal_id(principal)?)
     }
 
     /// Adds (or replaces, by id) a role assignment.
@@ -814,10 +1114,22 @@ impl AccessIndex {
         let entry = Arc::new(entry);
         self.assignments.insert(entry.id.clone(), entry.clone());
         if let Some(slot) = self.principals.get_mut(id) {
-            let mut list = slot.assignments.to_vec();
-            list.push(entry.clone());
-            slot.set_assignments(list);
+            slot.assignments = push(Some(&slot.assignments), entry.clone());
         }
+        let (hash, in_subscription) = scope_key(&entry.scope);
+        let scope_entry = ScopeEntry {
+            hash,
+            principal: id,
+            builtin_role: entry.builtin_role,
+            role_hash: entry.role_hash,
+            assignment: entry.clone(),
+        };
+        let table = self.scope_table_mut(in_subscription);
+        table.edit(hash, |list| {
+            let at = list.partition_point(|e| (e.hash, e.principal) <= (hash, id));
+            list.insert(at, scope_entry);
+        });
+        table.grow(SCOPE_LOAD);
         let by_s = push(self.by_scope.get(&entry.scope), entry.clone());
         self.by_scope.insert(entry.scope.clone(), by_s);
         if let Some(sub) = subscription_of(&entry.scope) {
@@ -831,17 +1143,15 @@ impl AccessIndex {
             return false;
         };
         let keep = |a: &Arc<AssignmentEntry>| a.id != old.id;
-        if let Some(principal) = self.principal_ids.get(&old.principal).copied() {
+        if let Some(principal) = self.principal_id(&old.principal) {
             if let Some(slot) = self.principals.get_mut(principal) {
-                let list = slot
-                    .assignments
-                    .iter()
-                    .filter(|a| keep(a))
-                    .cloned()
-                    .collect();
-                slot.set_assignments(list);
+                slot.assignments = without(Some(&slot.assignments), keep).unwrap_or(Arc::from([]));
             }
         }
+        let (hash, in_subscription) = scope_key(&old.scope);
+        self.scope_table_mut(in_subscription).edit(hash, |list| {
+            list.retain(|e| !Arc::ptr_eq(&e.assignment, &old));
+        });
         let s = without(self.by_scope.get(&old.scope), keep);
         set(&mut self.by_scope, &old.scope, s);
         if let Some(sub) = subscription_of(&old.scope) {
@@ -871,18 +1181,42 @@ impl AccessIndex {
             return;
         }
         slot.groups.push(group_id);
-        let ms = push(self.members.get(&group), member);
+        let ms = push(self.members.get(&group), member.clone());
         self.members.insert(group, ms);
+        self.refresh_closures(&member);
+    }
+
+    /// Recomputes the closure of `member` and of every principal below it, the principals whose
+    /// closure a change of `member`'s direct groups can change.
+    ///
+    /// Its cost grows with the transitive members of `member`: putting a group with many
+    /// members into another group rewrites each member's closure (a walk and a slot write
+    /// each). Membership changes are rare next to checks, and a check then reads one list.
+    fn refresh_closures(&mut self, member: &Arc<str>) {
+        let mut affected = vec![member.clone()];
+        affected.extend(self.transitive_members(member));
+        for name in affected {
+            let Some(entry) = self.principal_entry(&name) else {
+                continue;
+            };
+            let closure = self.walk(entry.id);
+            if *entry.closure == *closure {
+                continue;
+            }
+            let (hash, id) = (entry.hash, entry.id);
+            self.principal_table.edit(hash, |list| {
+                if let Some(entry) = list.iter_mut().find(|e| e.id == id) {
+                    entry.closure = SmallVec::from_slice(&closure);
+                }
+            });
+        }
     }
 
     /// Removes a direct membership.
     pub fn remove_membership(&mut self, group: &str, member: &str) {
         let group: Arc<str> = group.to_ascii_lowercase().into();
         let member: Arc<str> = member.to_ascii_lowercase().into();
-        let ids = (
-            self.principal_ids.get(&group).copied(),
-            self.principal_ids.get(&member).copied(),
-        );
+        let ids = (self.principal_id(&group), self.principal_id(&member));
         if let (Some(group_id), Some(member_id)) = ids {
             if let Some(slot) = self.principals.get_mut(member_id) {
                 slot.groups.retain(|g| *g != group_id);
@@ -890,6 +1224,7 @@ impl AccessIndex {
         }
         let ms = without(self.members.get(&group), |m| *m != member);
         set(&mut self.members, &group, ms);
+        self.refresh_closures(&member);
     }
 
     /// Adds (or replaces, by id) a deny assignment.
@@ -971,12 +1306,12 @@ impl AccessIndex {
     /// Returns the principal and every group it is in, nested groups too (the principal first).
     pub fn principal_and_groups(&self, principal: &str) -> Vec<Arc<str>> {
         let me = lowercase(principal);
-        let Some(id) = self.principal_ids.get(&*me) else {
+        let Some(entry) = self.principal_entry(&me) else {
             return vec![me.into_owned().into()];
         };
-        let mut ids: SmallVec<[PrincipalId; INLINE]> = SmallVec::new();
-        self.expand(*id, &mut ids, &mut SmallVec::new());
-        ids.iter()
+        entry
+            .closure
+            .iter()
             .filter_map(|id| self.principals.get(*id))
             .map(|slot| slot.name.clone())
             .collect()
@@ -1090,85 +1425,107 @@ impl AccessIndex {
         None
     }
 
-    /// Collects `principal` and every group it is in, nested groups too, breadth first, as ids
-    /// (`ids`) and with their slots (`slots`, in the same order); one slot lookup per principal.
-    fn expand<'s>(
-        &'s self,
-        principal: PrincipalId,
-        ids: &mut SmallVec<[PrincipalId; INLINE]>,
-        slots: &mut SmallVec<[&'s PrincipalSlot; INLINE]>,
-    ) {
-        ids.push(principal);
+    /// Returns `principal` and every group it is in, nested groups too, breadth first, by a
+    /// walk over the direct groups (what [`PrincipalEntry::closure`] holds).
+    fn walk(&self, principal: PrincipalId) -> SmallVec<[PrincipalId; 8]> {
+        let mut ids: SmallVec<[PrincipalId; 8]> = smallvec::smallvec![principal];
         let mut i = 0;
         while let Some(current) = ids.get(i).copied() {
             i += 1;
+            if i > MAX_NESTING * 64 {
+                // The walk stops here; the principals found but not visited still count.
+                break;
+            }
             let Some(slot) = self.principals.get(current) else {
                 continue;
             };
-            slots.push(slot);
-            if i > MAX_NESTING * 64 {
-                // The walk stops here; the principals found but not visited still count.
-                let unvisited = ids.get(i..).unwrap_or_default();
-                slots.extend(unvisited.iter().filter_map(|id| self.principals.get(*id)));
-                break;
-            }
             for group in &slot.groups {
                 if !ids.contains(group) {
                     ids.push(*group);
                 }
             }
         }
+        ids
+    }
+
+    /// Returns the closure of a lowercase principal id (empty when the index has never seen it).
+    fn closure(&self, principal: &str) -> &[PrincipalId] {
+        self.principal_entry(principal)
+            .map_or(&[], |entry| &entry.closure[..])
     }
 
     /// Decides one request.
     pub fn check(&self, check: &Check<'_>) -> Verdict {
+        // On a cold cache a check waits for memory, not for instructions, so it starts the loads
+        // it will need, independent of one another, close together: the caller's table entry
+        // (after hashing its id), the chain's scope ids, then each chain scope's bucket. The
+        // processor overlaps them, with each other and with the deny assignments' test.
+        let principal = lowercase(check.principal);
+        let principal_hash = id_hash(&principal);
+        black_box(self.principal_table.touch(principal_hash));
+        for scope in check.chain {
+            black_box(scope.as_bytes().first());
+        }
+        let chain = ScopeChain::new(check.chain);
+        for (key, in_subscription) in &chain.keys {
+            black_box(self.scope_table(*in_subscription).touch(*key));
+        }
         let mut buffer = [0u8; ACTION_BUFFER];
         let action = lowercase_in(check.action, &mut buffer);
         let action = &*action;
-        // The chain first: its scopes are independent loads the processor can overlap with the
-        // walk over the caller's groups, whose loads depend on one another.
-        let chain = ScopeChain::new(check.chain);
-        let principal = lowercase(check.principal);
-        let mut ids: SmallVec<[PrincipalId; INLINE]> = SmallVec::new();
-        let mut slots: SmallVec<[&PrincipalSlot; INLINE]> = SmallVec::new();
-        if let Some(id) = self.principal_ids.get(&*principal) {
-            self.expand(*id, &mut ids, &mut slots);
-        }
-        if let Some(deny) = self.deny_for(&ids, action, check.data_action, &chain) {
+        let closure = self
+            .principal_entry_hashed(&principal, principal_hash)
+            .map_or(&[][..], |entry| &entry.closure[..]);
+        if let Some(deny) = self.deny_for(closure, action, check.data_action, &chain) {
             return Verdict::Denied(deny);
         }
         let context = ConditionContext {
             action: check.action,
             attributes: check.attributes,
         };
-        for slot in slots {
-            for (k, tag) in slot.tags.iter().enumerate() {
-                if !chain.bloom.may_contain_tag(*tag) {
-                    continue;
-                }
-                let Some(a) = slot.assignments.get(k) else {
-                    continue;
-                };
-                if !chain.contains_tagged(*tag, || &a.scope) {
-                    continue;
-                }
-                let role = match a.builtin_role {
+        // The chain's lookups are independent loads the processor overlaps.
+        for (scope, (key, in_subscription)) in chain.scopes.iter().zip(&chain.keys) {
+            let entries = self.scope_table(*in_subscription).get(*key);
+            let decide = |e: &ScopeEntry| -> Option<Verdict> {
+                // The assignment's load overlaps with the role's test.
+                black_box(e.assignment.scope.len());
+                let role = match e.builtin_role {
                     Some(role) => role,
-                    None => match self.custom_role(a) {
-                        Some(role) => role,
-                        None => continue,
-                    },
+                    None => self.custom_role_by_hash(e)?,
                 };
                 if !role.allows(action, check.data_action, &context) {
-                    continue;
+                    return None;
+                }
+                // Only now the assignment itself: its scope (the hash may collide) and role.
+                let a = &e.assignment;
+                if *a.scope != **scope || (e.builtin_role.is_none() && *role.id != *a.role) {
+                    return None;
                 }
                 let holds = match &a.condition {
                     None => true,
                     Some(Ok(c)) => condition::evaluate(c.as_ref(), &context).result,
                     Some(Err(())) => false,
                 };
-                if holds {
-                    return Verdict::Allowed(a.clone());
+                holds.then(|| Verdict::Allowed(a.clone()))
+            };
+            if entries.len() < LONG_RANGE {
+                for e in entries {
+                    if closure.contains(&e.principal) {
+                        if let Some(verdict) = decide(e) {
+                            return verdict;
+                        }
+                    }
+                }
+            } else {
+                // Sorted by principal: search each principal of the closure.
+                for id in closure {
+                    let start = entries.partition_point(|e| e.principal < *id);
+                    let of_id = entries.get(start..).unwrap_or_default();
+                    for e in of_id.iter().take_while(|e| e.principal == *id) {
+                        if let Some(verdict) = decide(e) {
+                            return verdict;
+                        }
+                    }
                 }
             }
         }
@@ -1197,12 +1554,8 @@ impl AccessIndex {
                     .map(|m| (m, Some(a.principal.clone()))),
             );
             for (principal, via_group) in holders {
-                let mut ids: SmallVec<[PrincipalId; INLINE]> = SmallVec::new();
-                if let Some(id) = self.principal_ids.get(&principal) {
-                    self.expand(*id, &mut ids, &mut SmallVec::new());
-                }
                 if self
-                    .deny_for(&ids, &lower, data_action, &scope_chain)
+                    .deny_for(self.closure(&principal), &lower, data_action, &scope_chain)
                     .is_some()
                 {
                     continue;
@@ -1222,5 +1575,204 @@ impl AccessIndex {
             }
         }
         out
+    }
+}
+
+/// Builds an index from a tenant's whole data at once: what loading a snapshot does.
+///
+/// It takes the same writes as [`AccessIndex`] (`upsert_role`, `insert_assignment`,
+/// `insert_deny`, `add_membership`), in any order, and gives the index those writes would give
+/// applied one by one. It builds each principal's assignment list, each scope's list, the
+/// closures and the lookup tables once, instead of copying them on every write (a principal with
+/// `n` assignments cost `n²/2` copies), and allocates the tables a check reads in one go, so
+/// that they sit close together in memory.
+#[derive(Default)]
+pub struct AccessIndexBuilder {
+    /// The roles and deny assignments go straight in (they are few).
+    index: AccessIndex,
+    assignments: Vec<AssignmentEntry>,
+    /// `(group, member)`, lowercase.
+    memberships: Vec<(Arc<str>, Arc<str>)>,
+    denies: Vec<DenyEntry>,
+}
+
+impl AccessIndexBuilder {
+    /// Adds or replaces a custom role.
+    pub fn upsert_role(&mut self, role: &RoleDefinition) {
+        self.index.upsert_role(role);
+    }
+
+    /// Adds (or replaces, by id) a role assignment.
+    pub fn insert_assignment(&mut self, entry: AssignmentEntry) {
+        self.assignments.push(entry);
+    }
+
+    /// Adds (or replaces, by id) a deny assignment.
+    pub fn insert_deny(&mut self, entry: DenyEntry) {
+        self.denies.push(entry);
+    }
+
+    /// Records that `member` is a direct member of `group`.
+    pub fn add_membership(&mut self, group: &str, member: &str) {
+        self.memberships.push((
+            group.to_ascii_lowercase().into(),
+            member.to_ascii_lowercase().into(),
+        ));
+    }
+
+    /// Returns the index.
+    pub fn build(self) -> AccessIndex {
+        let AccessIndexBuilder {
+            mut index,
+            assignments,
+            memberships,
+            denies,
+        } = self;
+        // INVARIANT (fresh): the index holds roles only, so every principal is new here.
+        debug_assert!(index.principals.len == 0 && index.assignments.is_empty());
+
+        // The last write of an id wins, at the place of that write.
+        let mut last: std::collections::HashMap<Arc<str>, usize> = std::collections::HashMap::new();
+        for (idx, a) in assignments.iter().enumerate() {
+            last.insert(a.id.clone(), idx);
+        }
+        let assignments: Vec<Arc<AssignmentEntry>> = assignments
+            .into_iter()
+            .enumerate()
+            .filter(|(idx, a)| last.get(&a.id) == Some(idx))
+            .map(|(_, a)| Arc::new(a))
+            .collect();
+
+        // Principal numbers, in the order the writes name them.
+        let mut ids: std::collections::HashMap<Arc<str>, PrincipalId> =
+            std::collections::HashMap::new();
+        let mut names: Vec<Arc<str>> = Vec::new();
+        fn intern(
+            ids: &mut std::collections::HashMap<Arc<str>, PrincipalId>,
+            names: &mut Vec<Arc<str>>,
+            name: &Arc<str>,
+        ) -> Option<PrincipalId> {
+            if let Some(id) = ids.get(name) {
+                return Some(*id);
+            }
+            let id = PrincipalId::try_from(names.len()).ok()?;
+            ids.insert(name.clone(), id);
+            names.push(name.clone());
+            Some(id)
+        }
+        let mut lists: Vec<Vec<Arc<AssignmentEntry>>> = Vec::new();
+        let mut assignment_ids: Vec<PrincipalId> = Vec::with_capacity(assignments.len());
+        for a in &assignments {
+            let id = intern(&mut ids, &mut names, &a.principal);
+            assignment_ids.push(id.unwrap_or(PrincipalId::MAX));
+        }
+        let mut groups: Vec<SmallVec<[PrincipalId; 4]>> = Vec::new();
+        let mut members: std::collections::HashMap<Arc<str>, Vec<Arc<str>>> =
+            std::collections::HashMap::new();
+        let mut member_order: Vec<Arc<str>> = Vec::new();
+        for (group, member) in &memberships {
+            let (Some(group_id), Some(member_id)) = (
+                intern(&mut ids, &mut names, group),
+                intern(&mut ids, &mut names, member),
+            ) else {
+                debug_assert!(false, "principal ids exhausted");
+                continue;
+            };
+            if groups.len() < names.len() {
+                groups.resize_with(names.len(), SmallVec::new);
+            }
+            let Some(direct) = groups.get_mut(member_id as usize) else {
+                continue;
+            };
+            if direct.contains(&group_id) {
+                continue;
+            }
+            direct.push(group_id);
+            let list = members.entry(group.clone()).or_insert_with(|| {
+                member_order.push(group.clone());
+                Vec::new()
+            });
+            list.push(member.clone());
+        }
+        groups.resize_with(names.len(), SmallVec::new);
+        lists.resize_with(names.len(), Vec::new);
+        for (a, id) in assignments.iter().zip(&assignment_ids) {
+            if let Some(list) = lists.get_mut(*id as usize) {
+                list.push(a.clone());
+            }
+        }
+
+        // The slots, then the closures (a walk over them), then the principal table.
+        for ((name, direct), list) in names.iter().zip(groups).zip(lists) {
+            let slot = PrincipalSlot {
+                name: name.clone(),
+                groups: direct,
+                assignments: list.into(),
+            };
+            if index.principals.push(slot).is_none() {
+                debug_assert!(false, "principal ids exhausted");
+                break;
+            }
+        }
+        let mut entries: Vec<PrincipalEntry> = names
+            .iter()
+            .zip(0..)
+            .map(|(name, id)| PrincipalEntry {
+                hash: id_hash(name),
+                id,
+                name: SmallVec::from_slice(name.as_bytes()),
+                closure: SmallVec::from_slice(&index.walk(id)),
+            })
+            .collect();
+        entries.sort_by_key(|e| e.hash);
+        index.principal_table = HashBuckets::from_sorted(entries, PRINCIPAL_LOAD);
+        index.members = member_order
+            .into_iter()
+            .filter_map(|group| {
+                let list = members.remove(&group)?;
+                Some((group, Arc::from(list)))
+            })
+            .collect();
+
+        // The assignments by id, by scope and by subscription, and the scope table.
+        let mut by_scope: std::collections::HashMap<Arc<str>, Vec<Arc<AssignmentEntry>>> =
+            std::collections::HashMap::new();
+        let mut per_subscription: std::collections::HashMap<Arc<str>, usize> =
+            std::collections::HashMap::new();
+        let mut tables: [Vec<ScopeEntry>; 2] = [Vec::new(), Vec::new()];
+        for (a, id) in assignments.iter().zip(&assignment_ids) {
+            by_scope.entry(a.scope.clone()).or_default().push(a.clone());
+            if let Some(sub) = subscription_of(&a.scope) {
+                *per_subscription.entry(sub).or_insert(0) += 1;
+            }
+            let (hash, in_subscription) = scope_key(&a.scope);
+            let Some(table) = tables.get_mut(usize::from(in_subscription)) else {
+                continue;
+            };
+            table.push(ScopeEntry {
+                hash,
+                principal: *id,
+                builtin_role: a.builtin_role,
+                role_hash: a.role_hash,
+                assignment: a.clone(),
+            });
+        }
+        // A stable sort: within one scope and principal, the order of the writes.
+        let [mut tenant, mut subscription] = tables;
+        tenant.sort_by_key(|e| (e.hash, e.principal));
+        subscription.sort_by_key(|e| (e.hash, e.principal));
+        index.tenant_table = HashBuckets::from_sorted(tenant, SCOPE_LOAD);
+        index.subscription_table = HashBuckets::from_sorted(subscription, SCOPE_LOAD);
+        index.by_scope = by_scope
+            .into_iter()
+            .map(|(scope, list)| (scope, Arc::from(list)))
+            .collect();
+        index.per_subscription = per_subscription.into_iter().collect();
+        index.assignments = assignments.into_iter().map(|a| (a.id.clone(), a)).collect();
+
+        for deny in denies {
+            index.insert_deny(deny);
+        }
+        index
     }
 }

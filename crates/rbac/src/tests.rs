@@ -8,6 +8,7 @@
 //! - `operations`: the embedded operation catalogue and [`crate::unknown_actions`].
 //! - `access`: the access decision, and the property that a deny always wins.
 //! - `engine`: the access engine against a plain reference model on random worlds and random edit sequences, and worked examples.
+//! - `engine_tables`: the engine's lookup tables, closures and bulk builder on larger worlds (many principals, big nested groups, many assignments at one scope), kept in step through many edits.
 //!
 //! The tests do no I/O beyond the data compiled into the crate.
 
@@ -15,6 +16,7 @@ mod access;
 mod builtin_roles;
 mod condition;
 mod engine;
+mod engine_tables;
 mod management_groups;
 mod matching;
 mod operations;

@@ -1,7 +1,7 @@
 //! Tenants, management groups, subscriptions and hierarchy settings: the cached hierarchy
 //! snapshot readers use, and the writes that keep rows and snapshot in step.
 
-use leitstand_rbac::engine::AccessIndex;
+use leitstand_rbac::engine::{AccessIndex, AccessIndexBuilder};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -127,7 +127,7 @@ pub(crate) async fn load_snapshot(
 
 /// Loads everything the access engine needs for one tenant.
 async fn load_access(conn: &mut AnyConnection, tenant: &str) -> Result<AccessIndex, StoreError> {
-    let mut access = AccessIndex::default();
+    let mut access = AccessIndexBuilder::default();
     for role in crate::roles::load(conn, tenant).await? {
         access.upsert_role(&role.definition());
     }
@@ -144,7 +144,7 @@ async fn load_access(conn: &mut AnyConnection, tenant: &str) -> Result<AccessInd
     for m in &members {
         access.add_membership(&get_str(m, "group_id")?, &get_str(m, "member_id")?);
     }
-    Ok(access)
+    Ok(access.build())
 }
 
 impl Store {
