@@ -83,6 +83,10 @@ pub enum Operation {
     DeleteBudget(Scope, String),
 }
 
+/// A path's `{scope}/providers/{namespace}/…`: the scope, the lowercase segments after the
+/// namespace, and the segment after the first of them as sent.
+type ProviderPart<'l> = (Scope, &'l [&'l str], String);
+
 /// Which api-version allow-list applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiFamily {
@@ -394,6 +398,28 @@ impl Operation {
         }
     }
 
+    /// Splits `{scope}/providers/{namespace}/…` (the last such `providers` segment): the scope,
+    /// the lowercase segments after the namespace, and the segment after the first of those (as
+    /// sent), or `None` when the path has no such part.
+    fn provider_part<'l>(
+        segs: &[&str],
+        lower: &'l [&'l str],
+        namespace: &str,
+    ) -> Result<Option<ProviderPart<'l>>, ApiError> {
+        let Some(at) = lower
+            .windows(2)
+            .rposition(|w| w == ["providers", namespace])
+        else {
+            return Ok(None);
+        };
+        let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
+        let scope = Scope::parse(&scope_path)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope"))?;
+        let rest = lower.get(at + 2..).unwrap_or_default();
+        let name = segs.get(at + 3).map(|s| s.to_string()).unwrap_or_default();
+        Ok(Some((scope, rest, name)))
+    }
+
     /// Maps a method and path to an operation; `None` for an unknown route.
     pub fn parse(method: &Method, path: &str) -> Result<Option<Operation>, ApiError> {
         use Operation::*;
@@ -427,16 +453,8 @@ impl Operation {
             })
         };
         // `{scope}/providers/Leitstand.Costs/tagRules[/{tagKey}]` and `…/tagCompliance`.
-        if let Some(at) = l
-            .windows(2)
-            .rposition(|w| w == ["providers", "leitstand.costs"])
-        {
-            let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
-            let scope = Scope::parse(&scope_path).map_err(|e| {
-                ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope")
-            })?;
-            let name = segs.get(at + 3).map(|s| s.to_string()).unwrap_or_default();
-            return Ok(match (m, l.get(at + 2..).unwrap_or_default()) {
+        if let Some((scope, rest, name)) = Self::provider_part(&segs, &l, "leitstand.costs")? {
+            return Ok(match (m, rest) {
                 ("GET", ["tagrules"]) => Some(ListTagRules(scope)),
                 ("PUT", ["tagrules", _]) => Some(PutTagRule(scope, name)),
                 ("DELETE", ["tagrules", _]) => Some(DeleteTagRule(scope, name)),
@@ -445,16 +463,9 @@ impl Operation {
             });
         }
         // `{scope}/providers/Microsoft.Consumption/budgets[/{name}]`.
-        if let Some(at) = l
-            .windows(2)
-            .rposition(|w| w == ["providers", "microsoft.consumption"])
+        if let Some((scope, rest, name)) = Self::provider_part(&segs, &l, "microsoft.consumption")?
         {
-            let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
-            let scope = Scope::parse(&scope_path).map_err(|e| {
-                ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope")
-            })?;
-            let name = segs.get(at + 3).map(|s| s.to_string()).unwrap_or_default();
-            return Ok(match (m, l.get(at + 2..).unwrap_or_default()) {
+            return Ok(match (m, rest) {
                 ("GET", ["budgets"]) => Some(ListBudgets(scope)),
                 ("GET", ["budgets", _]) => Some(GetBudget(scope, name)),
                 ("PUT", ["budgets", _]) => Some(PutBudget(scope, name)),
@@ -463,31 +474,18 @@ impl Operation {
             });
         }
         // `{scope}/providers/Microsoft.CostManagement/query`.
-        if let Some(at) = l
-            .windows(2)
-            .rposition(|w| w == ["providers", "microsoft.costmanagement"])
+        if let Some((scope, rest, _)) = Self::provider_part(&segs, &l, "microsoft.costmanagement")?
         {
-            let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
-            let scope = Scope::parse(&scope_path).map_err(|e| {
-                ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope")
-            })?;
-            return Ok(match (m, l.get(at + 2..).unwrap_or_default()) {
+            return Ok(match (m, rest) {
                 ("POST", ["query"]) => Some(CostQuery(scope)),
                 ("POST", ["costuploads"]) if scope == Scope::Root => Some(UploadCosts),
                 _ => None,
             });
         }
         // `{scope}/providers/Microsoft.Authorization/…`: any scope, then the authorization part.
-        if let Some(at) = l
-            .windows(2)
-            .rposition(|w| w == ["providers", "microsoft.authorization"])
+        if let Some((scope, rest, name)) =
+            Self::provider_part(&segs, &l, "microsoft.authorization")?
         {
-            let scope_path = format!("/{}", segs.get(..at).unwrap_or_default().join("/"));
-            let scope = Scope::parse(&scope_path).map_err(|e| {
-                ApiError::new(ErrorCode::InvalidResourceId, e.to_string()).at("scope")
-            })?;
-            let rest = l.get(at + 2..).unwrap_or_default();
-            let name = segs.get(at + 3).map(|s| s.to_string()).unwrap_or_default();
             let op = match (m, rest) {
                 ("GET", ["roledefinitions"]) => ListRoleDefinitions(scope),
                 ("GET", ["roledefinitions", _]) => GetRoleDefinition(scope, name),

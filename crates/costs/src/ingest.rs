@@ -717,6 +717,23 @@ fn remove_detail(path: &Path) {
     }
 }
 
+impl LoadSummary {
+    /// The summary as the API and the CLI show it (exact decimals as strings).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "billingAccountId": self.billing_account_id,
+            "billingPeriod": self.period,
+            "rows": self.rows,
+            "dailyRows": self.daily_rows,
+            "replaced": self.replaced,
+            "totals": self.totals.iter().map(|(c, t)| (c.clone(), json!({
+                "billedCost": t.billed.normalize().to_string(),
+                "effectiveCost": t.effective.normalize().to_string(),
+            }))).collect::<serde_json::Map<_, _>>(),
+        })
+    }
+}
+
 /// A load as the activity log records it.
 pub fn load_json(row: &CostLoadRow) -> Value {
     json!({

@@ -38,6 +38,22 @@ pub struct Compliance {
 }
 
 impl Compliance {
+    /// The report as the API and the CLI show it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "ruleScope": self.rule_scope,
+            "scope": self.scope,
+            "tagKey": self.tag_key,
+            "untaggedShare": self.untagged_share(),
+            "costs": self.by_currency.iter().map(|(c, (all, untagged))| serde_json::json!({
+                "currency": c, "cost": all, "untaggedCost": untagged,
+            })).collect::<Vec<_>>(),
+            "untaggedSources": self.sources.iter().map(|s| serde_json::json!({
+                "subAccount": s.sub_account, "service": s.service, "currency": s.currency, "cost": s.cost,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
     /// The untagged share of the cost (all currencies; 0 when there is no cost).
     pub fn untagged_share(&self) -> f64 {
         let (all, untagged) = self

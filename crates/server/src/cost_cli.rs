@@ -215,23 +215,7 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                     w.example, w.count, w.column, w.file
                 );
             }
-            let loads: Vec<Value> = report
-                .loads
-                .iter()
-                .map(|l| {
-                    json!({
-                        "billingAccountId": l.billing_account_id,
-                        "billingPeriod": l.period,
-                        "rows": l.rows,
-                        "dailyRows": l.daily_rows,
-                        "replaced": l.replaced,
-                        "totals": l.totals.iter().map(|(c, t)| (c.clone(), json!({
-                            "billedCost": t.billed.normalize().to_string(),
-                            "effectiveCost": t.effective.normalize().to_string(),
-                        }))).collect::<serde_json::Map<_, _>>(),
-                    })
-                })
-                .collect();
+            let loads: Vec<Value> = report.loads.iter().map(|l| l.to_json()).collect();
             print(global.output, &Value::Array(loads))?;
         }
         CostCommand::Loads { tenant } => {
@@ -415,23 +399,7 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
             let scope = Scope::parse(&scope).map_err(|e| anyhow!("{e}"))?;
             let reports =
                 leitstand_costs::tagging::compliance(&store, &snapshot, &scope, from, to).await?;
-            let out: Vec<Value> = reports
-                .iter()
-                .map(|r| {
-                    json!({
-                        "ruleScope": r.rule_scope,
-                        "scope": r.scope,
-                        "tagKey": r.tag_key,
-                        "untaggedShare": r.untagged_share(),
-                        "costs": r.by_currency.iter().map(|(c, (all, untagged))| json!({
-                            "currency": c, "cost": all, "untaggedCost": untagged,
-                        })).collect::<Vec<_>>(),
-                        "untaggedSources": r.sources.iter().map(|s| json!({
-                            "subAccount": s.sub_account, "service": s.service, "currency": s.currency, "cost": s.cost,
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
+            let out: Vec<Value> = reports.iter().map(|r| r.to_json()).collect();
             print(global.output, &Value::Array(out))?;
         }
         CostCommand::Chargeback {

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 
 use crate::arm::{json, Ctx};
 use crate::error::ApiError;
+use crate::handlers::costs::require_cost_scope;
 use crate::write::{run_write, Outcome, Target};
 use crate::AppState;
 
@@ -32,33 +33,6 @@ fn id_of(scope: &Scope, name: &str) -> String {
         scope.to_string()
     };
     format!("{at}/providers/Microsoft.Consumption/budgets/{name}")
-}
-
-/// Checks that a budget's scope is one of the tenant's.
-fn require_scope(ctx: &Ctx, scope: &Scope) -> Result<(), ApiError> {
-    let tree = &ctx.caller.snapshot.tree;
-    let known =
-        match scope {
-            Scope::Root => true,
-            Scope::ManagementGroup(g) => tree.group(&g.key()).is_some(),
-            Scope::Subscription(s) | Scope::ResourceGroup(s, _) => {
-                tree.subscription(&s.as_str().to_lowercase()).is_some()
-            }
-            Scope::Resource(_) => return Err(ApiError::new(
-                ErrorCode::BadRequest,
-                "budgets are kept at `/`, a management group, a subscription or a resource group",
-            )
-            .at("scope")),
-        };
-    if known {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::NotFound,
-            format!("the scope `{scope}` was not found"),
-        )
-        .at("scope"))
-    }
 }
 
 async fn render(state: &AppState, ctx: &Ctx, scope: &Scope, row: &BudgetRow) -> Value {
@@ -120,7 +94,7 @@ fn check_name(name: &str) -> Result<(), ApiError> {
 
 /// `GET {scope}/providers/Microsoft.Consumption/budgets`.
 pub async fn list(state: &AppState, ctx: &Ctx, scope: &Scope) -> Result<Response, ApiError> {
-    require_scope(ctx, scope)?;
+    require_cost_scope(ctx, scope)?;
     let key = scope.to_string().to_lowercase();
     let rows = state.store.budgets(&ctx.caller.tenant).await?;
     let mut value = Vec::new();
@@ -137,7 +111,7 @@ pub async fn get(
     scope: &Scope,
     name: &str,
 ) -> Result<Response, ApiError> {
-    require_scope(ctx, scope)?;
+    require_cost_scope(ctx, scope)?;
     let row = state
         .store
         .budget(&ctx.caller.tenant, &scope.to_string(), name)
@@ -154,7 +128,7 @@ pub async fn put(
     name: &str,
 ) -> Result<Response, ApiError> {
     check_name(name)?;
-    require_scope(ctx, scope)?;
+    require_cost_scope(ctx, scope)?;
     let body = &ctx.body.0;
     let properties = ctx.body.get("properties")?.cloned().ok_or_else(|| {
         ApiError::new(ErrorCode::BadRequest, "`properties` is required").at("properties")
@@ -235,7 +209,7 @@ pub async fn delete(
     scope: &Scope,
     name: &str,
 ) -> Result<Response, ApiError> {
-    require_scope(ctx, scope)?;
+    require_cost_scope(ctx, scope)?;
     let previous = state
         .store
         .budget(&ctx.caller.tenant, &scope.to_string(), name)

@@ -417,22 +417,7 @@ pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     )
     .await
     .map_err(|e| ApiError::internal("evaluate the budgets", &e))?;
-    let loads: Vec<Value> = report
-        .loads
-        .iter()
-        .map(|l| {
-            json!({
-                "billingAccountId": l.billing_account_id,
-                "billingPeriod": l.period,
-                "rows": l.rows,
-                "replaced": l.replaced,
-                "totals": l.totals.iter().map(|(c, t)| (c.clone(), json!({
-                    "billedCost": t.billed.normalize().to_string(),
-                    "effectiveCost": t.effective.normalize().to_string(),
-                }))).collect::<serde_json::Map<_, _>>(),
-            })
-        })
-        .collect();
+    let loads: Vec<Value> = report.loads.iter().map(|l| l.to_json()).collect();
     let warnings: Vec<Value> = report
         .warnings
         .iter()
@@ -465,7 +450,9 @@ fn tag_key(key: &str) -> Result<String, ApiError> {
     }
 }
 
-fn require_cost_scope(ctx: &Ctx, scope: &Scope) -> Result<(), ApiError> {
+/// Checks that a scope for cost data (budgets, tagging rules) is one of the tenant's: `/`, a
+/// management group, a subscription or a resource group.
+pub(crate) fn require_cost_scope(ctx: &Ctx, scope: &Scope) -> Result<(), ApiError> {
     let tree = &ctx.caller.snapshot.tree;
     let known = match scope {
         Scope::Root => true,
@@ -473,7 +460,11 @@ fn require_cost_scope(ctx: &Ctx, scope: &Scope) -> Result<(), ApiError> {
         Scope::Subscription(s) | Scope::ResourceGroup(s, _) => {
             tree.subscription(&s.as_str().to_lowercase()).is_some()
         }
-        Scope::Resource(_) => false,
+        Scope::Resource(_) => return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "cost settings are kept at `/`, a management group, a subscription or a resource group",
+        )
+        .at("scope")),
     };
     if known {
         Ok(())
@@ -631,23 +622,7 @@ pub async fn tag_compliance(
                 QueryError::Unsupported(m) => bad(m, "scope"),
                 QueryError::Store(e) => ApiError::internal("report untagged cost", &e),
             })?;
-    let value: Vec<Value> = reports
-        .iter()
-        .map(|r| {
-            json!({
-                "ruleScope": r.rule_scope,
-                "scope": r.scope,
-                "tagKey": r.tag_key,
-                "untaggedShare": r.untagged_share(),
-                "costs": r.by_currency.iter().map(|(c, (all, untagged))| json!({
-                    "currency": c, "cost": all, "untaggedCost": untagged,
-                })).collect::<Vec<_>>(),
-                "untaggedSources": r.sources.iter().map(|s| json!({
-                    "subAccount": s.sub_account, "service": s.service, "currency": s.currency, "cost": s.cost,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let value: Vec<Value> = reports.iter().map(|r| r.to_json()).collect();
     Ok(json(
         StatusCode::OK,
         json!({ "from": from.to_string(), "to": to.to_string(), "value": value }),
