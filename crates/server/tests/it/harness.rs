@@ -213,51 +213,77 @@ impl Server {
         dir: Option<tempfile::TempDir>,
         serve_args: &[String],
     ) -> Server {
-        let port = free_port();
-        let mut cmd = Command::new(binary());
-        cmd.arg("--data").arg(&data).args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--self-signed",
-        ]);
-        cmd.args(serve_args);
-        if let Some(url) = &database_url {
-            cmd.arg("--database-url").arg(url);
-        }
-        cmd.env("LEITSTAND_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        let child = cmd.spawn().expect("start leitstand serve");
-        let url = format!("https://127.0.0.1:{port}");
-        let mut ca = None;
-        for _ in 0..200 {
-            if let Ok(pem) = std::fs::read(data.join("tls/cert.pem")) {
-                ca = Some(pem);
-                break;
+        // The port is picked by binding port 0 and letting it go, so another test process can
+        // take it before this server binds it; the server then exits, and a fresh port is tried.
+        let mut started = None;
+        for _attempt in 0..5 {
+            let port = free_port();
+            let mut cmd = Command::new(binary());
+            cmd.arg("--data").arg(&data).args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--self-signed",
+            ]);
+            cmd.args(serve_args);
+            if let Some(url) = &database_url {
+                cmd.arg("--database-url").arg(url);
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let ca = ca.expect("the server wrote its certificate");
-        let client = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("pem"))
-            .build()
-            .expect("client");
-        let mut ready = false;
-        // Up to a minute: a loaded CI machine can be slow to start a process.
-        for _ in 0..1200 {
-            if client
-                .get(format!("{url}/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                ready = true;
-                break;
+            cmd.env("LEITSTAND_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit());
+            let mut child = cmd.spawn().expect("start leitstand serve");
+            let url = format!("https://127.0.0.1:{port}");
+            let mut ca = None;
+            for _ in 0..1200 {
+                if let Ok(pem) = std::fs::read(data.join("tls/cert.pem")) {
+                    ca = Some(pem);
+                    break;
+                }
+                if child.try_wait().expect("server status").is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            let Some(ca) = ca else {
+                assert!(
+                    child.try_wait().expect("server status").is_some(),
+                    "the server wrote no certificate within a minute"
+                );
+                continue;
+            };
+            let client = reqwest::Client::builder()
+                .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("pem"))
+                .build()
+                .expect("client");
+            let mut ready = false;
+            let mut exited = false;
+            // Up to a minute: a loaded CI machine can be slow to start a process.
+            for _ in 0..1200 {
+                if child.try_wait().expect("server status").is_some() {
+                    exited = true;
+                    break;
+                }
+                if client
+                    .get(format!("{url}/readyz"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+                {
+                    ready = true;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if exited {
+                eprintln!("the server on port {port} exited while starting; trying another port");
+                continue;
+            }
+            assert!(ready, "server on port {port} did not become ready");
+            started = Some((child, url, client));
+            break;
         }
-        assert!(ready, "server on port {port} did not become ready");
+        let (child, url, client) = started.expect("a server started within five attempts");
         Server {
             child: Some(child),
             url,
