@@ -7,6 +7,13 @@
 //! message id), `X-Leitstand-Timestamp` (Unix seconds) and `X-Leitstand-Signature:
 //! sha256=HEX`, the HMAC-SHA256 of `{timestamp}.{body}` under the server's webhook secret:
 //! the receiver recomputes it and rejects stale timestamps.
+//!
+//! Webhook targets come from budget notifications, which tenant users write, so a target must
+//! not reach into the server's own network: every address a target's host resolves to must be
+//! public (not loopback, private, link-local, shared, unique-local, multicast or unspecified)
+//! unless it lies in a network the operator allowed (`serve --webhook-allow-network CIDR`).
+//! The check happens in the client's resolver, on the addresses it then connects to, so a DNS
+//! answer cannot change between check and use; redirects are not followed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +39,108 @@ pub struct Notifier {
     pub from: Mailbox,
     /// The key webhooks are signed with; without one, webhooks are not sent.
     pub webhook_secret: Option<Vec<u8>>,
+    /// Built by [`webhook_client`].
     pub http: reqwest::Client,
+    pub targets: Arc<TargetPolicy>,
+}
+
+/// Refuses webhook targets outside the public internet, unless allowed.
+#[derive(Debug, Clone, Default)]
+pub struct TargetPolicy {
+    /// Networks a target may be in although they are not public.
+    pub allowed: Vec<ipnet::IpNet>,
+}
+
+impl TargetPolicy {
+    /// Tells why `ip` may not be a webhook target, or `None` if it may.
+    pub fn refusal(&self, ip: std::net::IpAddr) -> Option<&'static str> {
+        if self.allowed.iter().any(|net| net.contains(&ip)) {
+            return None;
+        }
+        non_public(ip)
+    }
+}
+
+/// Names the kind of a non-public address, or `None` for a public one.
+fn non_public(ip: std::net::IpAddr) -> Option<&'static str> {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            if v4.is_loopback() {
+                Some("loopback")
+            } else if v4.is_private() {
+                Some("private")
+            } else if v4.is_link_local() {
+                Some("link-local")
+            } else if v4.is_unspecified() || a == 0 {
+                Some("unspecified")
+            } else if a == 100 && (64..128).contains(&b) {
+                Some("shared (carrier-grade NAT)")
+            } else if v4.is_multicast() || v4.is_broadcast() || a >= 240 {
+                Some("multicast or reserved")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return non_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_unspecified() {
+                Some("unspecified")
+            } else if first & 0xfe00 == 0xfc00 {
+                Some("unique-local")
+            } else if first & 0xffc0 == 0xfe80 {
+                Some("link-local")
+            } else if v6.is_multicast() {
+                Some("multicast")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A resolver that hands the client only addresses the policy allows.
+struct GuardedResolver {
+    policy: Arc<TargetPolicy>,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some((addr, why)) = found
+                .iter()
+                .find_map(|a| policy.refusal(a.ip()).map(|why| (a, why)))
+            {
+                return Err(format!(
+                    "webhook host `{host}` resolves to {} address {}; allow its network with --webhook-allow-network",
+                    why,
+                    addr.ip()
+                )
+                .into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// The HTTP client webhooks are sent with: the policy's resolver, no redirects, a timeout.
+pub fn webhook_client(policy: Arc<TargetPolicy>) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver { policy }))
+        .build()
 }
 
 /// Signs a webhook body: `sha256=` and the hex HMAC-SHA256 of `{timestamp}.{body}`.
@@ -132,6 +240,22 @@ impl Notifier {
                     "data": message.body,
                 }))
                 .map_err(|e| e.to_string())?;
+                // An address in the URL itself does not go through the resolver.
+                let url = reqwest::Url::parse(&message.target)
+                    .map_err(|e| format!("bad webhook URL `{}`: {e}", message.target))?;
+                let literal = url.host_str().and_then(|h| {
+                    h.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .ok()
+                });
+                if let Some(ip) = literal {
+                    if let Some(why) = self.targets.refusal(ip) {
+                        return Err(format!(
+                            "webhook target {ip} is a {why} address; allow its network with --webhook-allow-network"
+                        ));
+                    }
+                }
                 let timestamp = now.timestamp();
                 let response = self
                     .http
@@ -173,8 +297,40 @@ mod tests {
             "sha256=a9049465ce89cfb8e9aac62333abda66f80e3403f51f57f6bae3c3a4485eca38"
         );
         assert_ne!(a, signature(b"Jefe", 2, b"what do ya want for nothing?"));
+
         assert_ne!(a, signature(b"Jefe", 1, b"what do ya want for nothing!"));
         assert_ne!(a, signature(b"jefe", 1, b"what do ya want for nothing?"));
+    }
+
+    #[test]
+    fn only_public_targets_pass_unless_their_network_is_allowed() {
+        let strict = TargetPolicy::default();
+        for (ip, why) in [
+            ("127.0.0.1", "loopback"),
+            ("10.1.2.3", "private"),
+            ("172.16.0.1", "private"),
+            ("192.168.1.1", "private"),
+            ("169.254.169.254", "link-local"),
+            ("100.64.0.1", "shared (carrier-grade NAT)"),
+            ("0.0.0.0", "unspecified"),
+            ("::1", "loopback"),
+            ("fd00::1", "unique-local"),
+            ("fe80::1", "link-local"),
+            ("::ffff:127.0.0.1", "loopback"),
+        ] {
+            assert_eq!(strict.refusal(ip.parse().unwrap()), Some(why), "{ip}");
+        }
+        for ip in ["20.50.2.1", "100.128.0.1", "2a01:111::1"] {
+            assert_eq!(strict.refusal(ip.parse().unwrap()), None, "{ip}");
+        }
+        let allowed = TargetPolicy {
+            allowed: vec!["127.0.0.0/8".parse().unwrap()],
+        };
+        assert_eq!(allowed.refusal("127.0.0.1".parse().unwrap()), None);
+        assert_eq!(
+            allowed.refusal("10.0.0.1".parse().unwrap()),
+            Some("private")
+        );
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub struct ServeArgs {
     /// wait in the outbox.
     #[arg(long)]
     pub webhook_secret_file: Option<std::path::PathBuf>,
+    /// A network (CIDR) webhook targets may be in although it is not public, such as an
+    /// internal receiver's `10.20.0.0/16`; repeat for several. Without it, webhooks to
+    /// loopback, private, link-local and other non-public addresses are refused.
+    #[arg(long = "webhook-allow-network", value_name = "CIDR")]
+    pub webhook_allow_networks: Vec<ipnet::IpNet>,
 }
 
 /// Runs the server until a shutdown signal.
@@ -86,6 +91,9 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
         Some(global.data.clone()),
     )?;
     let app = leitstand_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let targets = Arc::new(crate::notify::TargetPolicy {
+        allowed: args.webhook_allow_networks.clone(),
+    });
     let notifier = crate::notify::Notifier {
         store: store.clone(),
         clock: clock.clone(),
@@ -110,10 +118,9 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
             ),
             None => None,
         },
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
+        http: crate::notify::webhook_client(targets.clone())
             .map_err(|e| anyhow::anyhow!("the webhook client: {e}"))?,
+        targets,
     };
     tokio::spawn(notifier.run());
     let handle = axum_server::Handle::new();

@@ -142,6 +142,9 @@ async fn budgets_fire_once_per_period(backend: Backend) {
             format!("smtp://127.0.0.1:{}", smtp.port),
             "--webhook-secret-file".into(),
             secret_file.display().to_string(),
+            // The test's receiver is on loopback, which webhooks may not reach by default.
+            "--webhook-allow-network".into(),
+            "127.0.0.0/8".into(),
         ],
     )
     .await;
@@ -211,6 +214,10 @@ async fn budgets_fire_once_per_period(backend: Backend) {
             "actual80": notification(80.0, "Actual"),
             "actual100": notification(100.0, "Actual"),
             "actual200": notification(200.0, "Actual"),
+            // A tenant user's webhook into the cloud's metadata service is never called.
+            "actual90": { "enabled": true, "operator": "GreaterThan", "threshold": 90.0,
+                "thresholdType": "Actual",
+                "contactWebhooks": ["http://169.254.169.254/latest/meta-data/"] },
         },
     }});
     let (status, created) = server
@@ -253,28 +260,47 @@ async fn budgets_fire_once_per_period(backend: Backend) {
     );
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(
-        said.contains("`actual80` fired") && said.contains("`actual100` fired"),
+        said.contains("`actual80` fired")
+            && said.contains("`actual90` fired")
+            && said.contains("`actual100` fired"),
         "{said}"
     );
     assert!(!said.contains("actual200"), "{said}");
 
-    // Delivered: two e-mails and two webhooks, signed.
+    // Delivered: two e-mails and two webhooks, signed; the metadata-service webhook refused.
+    let mut all = Vec::new();
     let mut delivered = Vec::new();
+    let mut refused = Vec::new();
     for _ in 0..150 {
-        delivered = server
+        all = server
             .cli(&["cost", "alerts", "--tenant", &root])
             .as_array()
             .unwrap()
             .clone();
-        if delivered.len() == 4 && delivered.iter().all(|m| !m["deliveredAt"].is_null()) {
+        (refused, delivered) = all
+            .iter()
+            .cloned()
+            .partition(|m| m["notification"] == "actual90");
+        if refused.iter().all(|m| !m["lastError"].is_null())
+            && delivered.iter().all(|m| !m["deliveredAt"].is_null())
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(delivered.len(), 4, "{delivered:?}");
+    assert_eq!(delivered.len(), 4, "{all:?}");
     assert!(
         delivered.iter().all(|m| !m["deliveredAt"].is_null()),
         "{delivered:?}"
+    );
+    assert_eq!(refused.len(), 1, "{all:?}");
+    assert!(refused[0]["deliveredAt"].is_null(), "{refused:?}");
+    assert!(
+        refused[0]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("link-local"),
+        "{refused:?}"
     );
     let mail = smtp.received();
     assert!(mail.contains("finance@customer.example"), "{mail}");
@@ -326,7 +352,7 @@ async fn budgets_fire_once_per_period(backend: Backend) {
             .as_array()
             .unwrap()
             .len(),
-        4
+        5
     );
 
     let (status, _) = server
