@@ -11,6 +11,7 @@
 //! Used by the HTTP API (`Microsoft.CostManagement/query`, uploads) and by the CLI
 //! (`leitstand cost …`).
 
+pub mod anomalies;
 pub mod anomaly;
 pub mod budgets;
 pub mod chargeback;

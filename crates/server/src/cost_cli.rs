@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context};
+use anyhow::{anyhow, bail, Context};
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use leitstand_core::resource_id::Scope;
@@ -95,10 +95,17 @@ pub enum CostCommand {
         /// The billing month, YYYY-MM.
         #[arg(long)]
         month: String,
-        /// The price sheet (JSON): `{"markupPercent": {"Compute": 12, "*": 8},
-        /// "managementFee": 250, "feeCurrency": "EUR"}`.
+        /// A price sheet (JSON) instead of the customer's stored one (`cost price-sheet set`):
+        /// `{"markupPercent": {"Compute": 12, "*": 8}, "managementFee": 250,
+        /// "feeCurrency": "EUR"}`.
         #[arg(long)]
-        price_sheet: PathBuf,
+        price_sheet: Option<PathBuf>,
+    },
+    /// Sets or shows a customer's price sheet, which `cost chargeback` turns its cost into a
+    /// statement with.
+    PriceSheet {
+        #[command(subcommand)]
+        action: PriceSheetAction,
     },
     /// Answers a scope's cost.
     Query {
@@ -120,6 +127,23 @@ pub enum CostCommand {
         /// `tag:KEY` (repeatable).
         #[arg(long = "group-by")]
         group_by: Vec<String>,
+    },
+}
+
+/// What `cost price-sheet` does.
+#[derive(Debug, Subcommand)]
+pub enum PriceSheetAction {
+    /// Checks and stores the customer's price sheet (JSON file), replacing the one before.
+    Set {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Prints the customer's price sheet.
+    Show {
+        #[arg(long)]
+        tenant: String,
     },
 }
 
@@ -207,6 +231,28 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                     f.scope,
                     f.notification,
                     f.content["percentOfBudget"].as_f64().unwrap_or_default()
+                );
+            }
+            // So are anomalies; each is reported once, when first seen.
+            let found = leitstand_costs::anomalies::report_new(
+                &store,
+                &ctx.tenant,
+                SystemClock.now(),
+                "cli",
+                &ctx.correlation_id,
+            )
+            .await?;
+            for a in &found {
+                eprintln!(
+                    "anomaly {}: {} cost of `{}` {:?} its baseline from {} to {} ({:.2} instead of {:.2})",
+                    a.id,
+                    a.key.currency,
+                    a.key.sub_account,
+                    a.direction,
+                    a.first_day,
+                    a.last_day,
+                    a.actual,
+                    a.expected
                 );
             }
             for w in &report.warnings {
@@ -310,80 +356,27 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
             let snapshot = store.snapshot(&tenant).await?;
             let until =
                 until.unwrap_or_else(|| SystemClock.now().date_naive() - chrono::Duration::days(1));
-            let from = until - chrono::Duration::days(days + 7 * 9);
-            let question = ScopeQuery {
-                scope: Scope::Root,
-                from,
-                to: until,
-                granularity: Granularity::Daily,
-                grouping: vec![
-                    Grouping::Dim(CostDim::SubAccount),
-                    Grouping::Dim(CostDim::ServiceName),
-                    Grouping::Dim(CostDim::Currency),
-                ],
-                filter: None,
-            };
-            type Series = std::collections::BTreeMap<NaiveDate, f64>;
-            let mut series: std::collections::BTreeMap<String, Series> = Default::default();
-            let mut drivers: std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, Series>,
-            > = Default::default();
-            for row in query::run(&store, &snapshot, &question).await? {
-                let Ok(day) = NaiveDate::parse_from_str(&row.bucket, "%Y-%m-%d") else {
-                    continue;
-                };
-                let [sub, service, currency] =
-                    [0, 1, 2].map(|i| row.groups.get(i).cloned().unwrap_or_default());
-                let key = format!("{sub} ({currency})");
-                let value = leitstand_costs::money::nanos_to_f64(row.sums.billed_nanos);
-                *series
-                    .entry(key.clone())
-                    .or_default()
-                    .entry(day)
-                    .or_default() += value;
-                *drivers
-                    .entry(key)
-                    .or_default()
-                    .entry(service)
-                    .or_default()
-                    .entry(day)
-                    .or_default() += value;
-            }
-            let series: std::collections::BTreeMap<String, anomaly::Daily> = series
+            let days = u64::try_from(days).map_err(|_| anyhow!("--days must not be negative"))?;
+            let found = leitstand_costs::anomalies::scan(
+                &store,
+                &snapshot,
+                until,
+                days,
+                &anomaly::DetectOptions::default(),
+            )
+            .await?;
+            let reported: std::collections::HashMap<String, String> = store
+                .cost_anomalies(&tenant)
+                .await?
                 .into_iter()
-                .map(|(k, v)| (k, v.into_iter().collect()))
+                .map(|a| (a.anomaly_id, a.reported_at))
                 .collect();
-            let drivers: std::collections::BTreeMap<String, anomaly::Breakdown<String>> = drivers
-                .into_iter()
-                .map(|(k, m)| {
-                    (
-                        k,
-                        m.into_iter()
-                            .map(|(d, v)| (d, v.into_iter().collect()))
-                            .collect(),
-                    )
-                })
-                .collect();
-            let since = until - chrono::Duration::days(days);
-            let found = anomaly::detect(&series, &drivers, &anomaly::DetectOptions::default());
             let out: Vec<Value> = found
                 .iter()
-                .filter(|a| a.last_day > since)
                 .map(|a| {
-                    json!({
-                        "id": a.id.to_string(),
-                        "subAccount": a.key,
-                        "direction": format!("{:?}", a.direction),
-                        "firstDay": a.first_day.to_string(),
-                        "lastDay": a.last_day.to_string(),
-                        "ongoing": a.ongoing,
-                        "expected": a.expected,
-                        "actual": a.actual,
-                        "drivers": a.drivers.iter().map(|d| json!({
-                            "service": d.sub_key, "expected": d.expected, "actual": d.actual, "share": d.share,
-                        })).collect::<Vec<_>>(),
-                    })
+                    let mut v = leitstand_costs::anomalies::to_json(a);
+                    v["reportedAt"] = json!(reported.get(&a.id.to_string()));
+                    v
                 })
                 .collect();
             print(global.output, &Value::Array(out))?;
@@ -402,6 +395,41 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
             let out: Vec<Value> = reports.iter().map(|r| r.to_json()).collect();
             print(global.output, &Value::Array(out))?;
         }
+        CostCommand::PriceSheet { action } => match action {
+            PriceSheetAction::Set { tenant, file } => {
+                use leitstand_costs::chargeback::PriceSheet;
+                let tenant = parse_tenant(&tenant)?;
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("read {}", file.display()))?;
+                let sheet: Value = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not JSON", file.display()))?;
+                PriceSheet::parse(&sheet).with_context(|| format!("{}", file.display()))?;
+                let now = SystemClock.now();
+                let mut tx = store.begin_write(&tenant, now).await?;
+                let before = tx.put_price_sheet(&sheet, "cli").await?;
+                let mut event = leitstand_store::EventDraft::new(
+                    "Leitstand.Costs/priceSheets/write",
+                    "/providers/Leitstand.Costs/priceSheets/default".to_owned(),
+                    "cli".to_owned(),
+                    uuid::Uuid::new_v4().to_string(),
+                );
+                event.before = before;
+                event.after = Some(sheet.clone());
+                tx.append_event(event).await?;
+                tx.commit().await?;
+                print(global.output, &sheet)?;
+            }
+            PriceSheetAction::Show { tenant } => {
+                let tenant = parse_tenant(&tenant)?;
+                match store.price_sheet(&tenant).await? {
+                    Some((sheet, at, by)) => print(
+                        global.output,
+                        &json!({ "sheet": sheet, "updatedAt": at, "updatedBy": by }),
+                    )?,
+                    None => bail!("tenant {tenant} has no price sheet"),
+                }
+            }
+        },
         CostCommand::Chargeback {
             tenant,
             month,
@@ -412,12 +440,23 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
             let tenant = parse_tenant(&tenant)?;
             let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
                 .map_err(|_| anyhow!("--month `{month}` is not YYYY-MM"))?;
-            let text = std::fs::read_to_string(&price_sheet)
-                .with_context(|| format!("read {}", price_sheet.display()))?;
-            let sheet = PriceSheet::parse(
-                &serde_json::from_str(&text)
-                    .with_context(|| format!("{} is not JSON", price_sheet.display()))?,
-            )?;
+            let sheet = match price_sheet {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("read {}", path.display()))?;
+                    PriceSheet::parse(
+                        &serde_json::from_str(&text)
+                            .with_context(|| format!("{} is not JSON", path.display()))?,
+                    )?
+                }
+                None => match store.price_sheet(&tenant).await? {
+                    Some((stored, _, _)) => PriceSheet::parse(&stored)
+                        .context("the stored price sheet no longer parses")?,
+                    None => bail!(
+                        "tenant {tenant} has no price sheet: set one with `leitstand cost price-sheet set` or give --price-sheet"
+                    ),
+                },
+            };
             // The billing month's rows: their charge days may lie a little outside it.
             let question = leitstand_store::CostQuery {
                 from_day: (first - chrono::Duration::days(62)).to_string(),

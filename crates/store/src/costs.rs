@@ -639,3 +639,116 @@ impl WriteTx<'_> {
         Ok(previous)
     }
 }
+
+/// A cost anomaly as first reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnomalyRow {
+    pub anomaly_id: String,
+    pub key: String,
+    pub first_day: String,
+    pub reported_at: String,
+    pub content: Value,
+}
+
+impl Store {
+    /// Lists the anomalies reported for a tenant, newest first.
+    pub async fn cost_anomalies(&self, tenant: &str) -> Result<Vec<AnomalyRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT anomaly_id, anomaly_key, first_day, reported_at, content FROM cost_anomalies \
+             WHERE tenant_id = $1 ORDER BY reported_at DESC, first_day DESC, anomaly_id",
+        )
+        .bind(tenant)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AnomalyRow {
+                    anomaly_id: get_str(row, "anomaly_id")?,
+                    key: get_str(row, "anomaly_key")?,
+                    first_day: get_str(row, "first_day")?,
+                    reported_at: get_str(row, "reported_at")?,
+                    content: get_json(row, "content")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Returns the tenant's price sheet (JSON) with when and by whom it was set.
+    pub async fn price_sheet(
+        &self,
+        tenant: &str,
+    ) -> Result<Option<(Value, String, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT sheet, updated_at, updated_by FROM price_sheets WHERE tenant_id = $1",
+        )
+        .bind(tenant)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok((
+                get_json(&row, "sheet")?,
+                get_str(&row, "updated_at")?,
+                get_str(&row, "updated_by")?,
+            ))
+        })
+        .transpose()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Records an anomaly as reported, unless it already was; returns whether it is new.
+    pub async fn report_anomaly(
+        &mut self,
+        anomaly_id: &str,
+        key: &str,
+        first_day: &str,
+        content: &Value,
+    ) -> Result<bool, StoreError> {
+        let tenant = self.tenant().to_owned();
+        let at = crate::format_time(self.now());
+        let inserted = sqlx::query(
+            "INSERT INTO cost_anomalies (tenant_id, anomaly_id, anomaly_key, first_day, \
+             reported_at, content) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&tenant)
+        .bind(anomaly_id)
+        .bind(key)
+        .bind(first_day)
+        .bind(&at)
+        .bind(content.to_string())
+        .execute(self.conn())
+        .await?
+        .rows_affected()
+            > 0;
+        Ok(inserted)
+    }
+
+    /// Sets the tenant's price sheet; returns the one it replaced.
+    pub async fn put_price_sheet(
+        &mut self,
+        sheet: &Value,
+        by: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        let tenant = self.tenant().to_owned();
+        let before = sqlx::query("SELECT sheet FROM price_sheets WHERE tenant_id = $1")
+            .bind(&tenant)
+            .fetch_optional(self.conn())
+            .await?
+            .map(|row| get_json(&row, "sheet"))
+            .transpose()?;
+        let at = crate::format_time(self.now());
+        sqlx::query(
+            "INSERT INTO price_sheets (tenant_id, sheet, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id) DO UPDATE \
+             SET sheet = excluded.sheet, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by",
+        )
+        .bind(&tenant)
+        .bind(sheet.to_string())
+        .bind(&at)
+        .bind(by)
+        .execute(self.conn())
+        .await?;
+        Ok(before)
+    }
+}

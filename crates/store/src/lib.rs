@@ -41,8 +41,8 @@ use sqlx::{AnyPool, Executor, Row};
 pub use assignments::RoleAssignmentRow;
 pub use budgets::{BudgetRow, OutboxRow};
 pub use costs::{
-    tag_set_id, CostDim, CostFilter, CostLoadRow, CostQuery, CostQueryRow, DailyKey, DailySums,
-    Granularity, SubAccountCost, TagRuleRow,
+    tag_set_id, AnomalyRow, CostDim, CostFilter, CostLoadRow, CostQuery, CostQueryRow, DailyKey,
+    DailySums, Granularity, SubAccountCost, TagRuleRow,
 };
 pub use denies::DenyAssignmentRow;
 pub use events::{EventDraft, EventFilter, EventStatus, StoredEvent, VerifyReport};

@@ -417,6 +417,19 @@ pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     )
     .await
     .map_err(|e| ApiError::internal("evaluate the budgets", &e))?;
+    let anomalies = leitstand_costs::anomalies::report_new(
+        &state.store,
+        &ctx.caller.tenant,
+        now,
+        &ctx.caller.principal.id,
+        &ctx.correlation_id,
+    )
+    .await
+    .map_err(|e| ApiError::internal("look for cost anomalies", &e))?;
+    let anomalies: Vec<Value> = anomalies
+        .iter()
+        .map(leitstand_costs::anomalies::to_json)
+        .collect();
     let loads: Vec<Value> = report.loads.iter().map(|l| l.to_json()).collect();
     let warnings: Vec<Value> = report
         .warnings
@@ -429,7 +442,7 @@ pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         .collect();
     Ok(json(
         StatusCode::OK,
-        json!({ "loads": loads, "warnings": warnings, "budgetAlerts": alerts }),
+        json!({ "loads": loads, "warnings": warnings, "budgetAlerts": alerts, "anomalies": anomalies }),
     ))
 }
 

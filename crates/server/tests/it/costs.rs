@@ -488,6 +488,42 @@ async fn the_sample_rolls_up_over_the_hierarchy(backend: Backend) {
     assert!((sum("cost") - 20.28).abs() < 1e-9);
     let compute = lines.iter().find(|l| l["item"] == "Compute").unwrap();
     assert_eq!(compute["markupPercent"], "12");
+    // The customer's price sheet, once stored, is the one chargeback uses.
+    let month = [
+        "cost",
+        "chargeback",
+        "--tenant",
+        &root,
+        "--month",
+        "2024-09",
+    ];
+    let unset = server.cli_raw(&month);
+    assert!(!unset.status.success());
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("no price sheet"));
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bad.path(), r#"{"markupPercent": {"Compute": "lots"}}"#).unwrap();
+    let refused = server.cli_raw(&[
+        "cost",
+        "price-sheet",
+        "set",
+        "--tenant",
+        &root,
+        "--file",
+        bad.path().to_str().unwrap(),
+    ]);
+    assert!(!refused.status.success());
+    server.cli(&[
+        "cost",
+        "price-sheet",
+        "set",
+        "--tenant",
+        &root,
+        "--file",
+        sheet.path().to_str().unwrap(),
+    ]);
+    let shown = server.cli(&["cost", "price-sheet", "show", "--tenant", &root]);
+    assert_eq!(shown["sheet"]["managementFee"], 250, "{shown}");
+    assert_eq!(server.cli(&month), statement);
 
     // Bad queries name what is wrong, in ARM's shape.
     let (status, error) = query(

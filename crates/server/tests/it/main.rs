@@ -11,6 +11,7 @@
 )]
 
 mod access;
+mod anomalies;
 mod audit;
 mod budgets;
 mod costs;
