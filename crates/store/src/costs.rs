@@ -290,6 +290,9 @@ fn filter_sql(filter: &CostFilter, sql: &mut String, binds: &mut Vec<String>) {
     }
 }
 
+/// Up to this many sub-accounts, a query lists them inline, one parameter each.
+const INLINE_SUB_ACCOUNTS: usize = 256;
+
 impl Store {
     /// Lists a tenant's loads, by billing account and period.
     pub async fn cost_loads(&self, tenant: &str) -> Result<Vec<CostLoadRow>, StoreError> {
@@ -303,7 +306,8 @@ impl Store {
         rows.iter().map(load_row).collect()
     }
 
-    /// Runs a cost query over one tenant's daily rows.
+    /// Runs a cost query over one tenant's daily rows. A query over many sub-accounts (a
+    /// management group high in a large hierarchy) passes them as one parameter.
     pub async fn cost_query(
         &self,
         tenant: &str,
@@ -354,14 +358,34 @@ impl Store {
             if sub_accounts.is_empty() {
                 return Ok(Vec::new());
             }
-            sql.push_str(" AND d.sub_account IN (");
-            for (i, s) in sub_accounts.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(", ");
+            if sub_accounts.len() <= INLINE_SUB_ACCOUNTS {
+                sql.push_str(" AND d.sub_account IN (");
+                for (i, s) in sub_accounts.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    param(&mut sql, &mut binds, s.clone());
                 }
-                param(&mut sql, &mut binds, s.clone());
+                sql.push(')');
+            } else {
+                // A large group's subscriptions travel as one JSON array: one parameter each
+                // would pass SQLite's limit of 32,766 (and PostgreSQL's of 65,535).
+                let list = serde_json::to_string(sub_accounts).unwrap_or_else(|_| "[]".into());
+                match self.backend {
+                    crate::Backend::Sqlite => {
+                        sql.push_str(" AND d.sub_account IN (SELECT value FROM json_each(");
+                        param(&mut sql, &mut binds, list);
+                        sql.push_str("))");
+                    }
+                    crate::Backend::Postgres => {
+                        sql.push_str(
+                            " AND d.sub_account IN (SELECT jsonb_array_elements_text(CAST(",
+                        );
+                        param(&mut sql, &mut binds, list);
+                        sql.push_str(" AS jsonb)))");
+                    }
+                }
             }
-            sql.push(')');
         }
         if let Some(filter) = &query.filter {
             sql.push_str(" AND ");

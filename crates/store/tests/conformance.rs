@@ -195,6 +195,98 @@ async fn tampering_is_found_and_named(postgres: bool) {
     );
 }
 
+/// A query over more sub-accounts than a statement can take parameters (a management group
+/// high in a hierarchy of 40,000 subscriptions) answers like a small one.
+async fn cost_queries_take_any_number_of_sub_accounts(postgres: bool) {
+    use leitstand_store::{CostLoadRow, CostQuery, DailyKey, DailySums, Granularity};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = database_url(postgres, dir.path()).await else {
+        return;
+    };
+    let store = open(&url).await;
+    store
+        .create_tenant(TENANT, "T", Utc::now(), event("tenant"))
+        .await
+        .unwrap();
+    let sub = |i: usize| format!("00000000-0000-0000-0000-{i:012}");
+    // 300 sub-accounts with cost i nano-units each.
+    let daily: Vec<(DailyKey, DailySums)> = (0..300)
+        .map(|i| {
+            (
+                DailyKey {
+                    billing_account_id: "ba".into(),
+                    period: "2026-01".into(),
+                    day: "2026-01-05".into(),
+                    sub_account: sub(i),
+                    resource_group: String::new(),
+                    service_name: "svc".into(),
+                    service_category: "Compute".into(),
+                    region: String::new(),
+                    charge_category: "Usage".into(),
+                    pricing_category: String::new(),
+                    commitment_discount_id: String::new(),
+                    currency: "EUR".into(),
+                    tag_set: 0,
+                },
+                DailySums {
+                    billed_nanos: i as i64,
+                    effective_nanos: i as i64,
+                    list_nanos: i as i64,
+                    contracted_nanos: i as i64,
+                    n_rows: 1,
+                },
+            )
+        })
+        .collect();
+    let mut tx = store.begin_write(TENANT, Utc::now()).await.unwrap();
+    tx.replace_cost_load(
+        &CostLoadRow {
+            billing_account_id: "ba".into(),
+            period: "2026-01".into(),
+            load_id: "load".into(),
+            sources: serde_json::json!([]),
+            n_rows: 300,
+            totals: serde_json::json!({}),
+            detail_path: String::new(),
+            loaded_at: leitstand_store::format_time(Utc::now()),
+            loaded_by: "test".into(),
+        },
+        &daily,
+        &[],
+    )
+    .await
+    .unwrap();
+    tx.append_event(event("load")).await.unwrap();
+    tx.commit().await.unwrap();
+    let total = |subs: Vec<String>| {
+        let store = &store;
+        async move {
+            let rows = store
+                .cost_query(
+                    TENANT,
+                    &CostQuery {
+                        from_day: "2026-01-01".into(),
+                        to_day: "2026-01-31".into(),
+                        sub_accounts: Some(subs),
+                        granularity: Granularity::None,
+                        group_by: vec![],
+                        filter: None,
+                    },
+                )
+                .await
+                .unwrap();
+            rows.iter().map(|r| r.sums.billed_nanos).sum::<i64>()
+        }
+    };
+    // Inline (few) and as one list (many, beyond SQLite's 32,766 parameters).
+    assert_eq!(total((0..10).map(sub).collect()).await, 45);
+    assert_eq!(total((0..40_000).map(sub).collect()).await, 299 * 300 / 2);
+    assert_eq!(
+        total((150..40_000).map(sub).collect()).await,
+        (150..300).sum::<i64>()
+    );
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -213,3 +305,4 @@ macro_rules! on_both {
 on_both!(writes_commit_with_their_events_or_not_at_all);
 on_both!(a_second_store_sees_committed_changes_at_once);
 on_both!(tampering_is_found_and_named);
+on_both!(cost_queries_take_any_number_of_sub_accounts);
