@@ -9,7 +9,9 @@
 #      (.venv-sdk from tests/clients/requirements-sdk.txt, .venv-az from requirements-az.txt),
 #      rebuilt only when missing or when their requirements change, and exports
 #      LEITSTAND_SDK_PYTHON and LEITSTAND_AZ;
-#   3. runs the Rust test suite: `cargo nextest run --workspace --no-fail-fast "$@"` when
+#   3. builds the S3-compatible test server s3s-fs (from crates.io, --locked, into
+#      target/tools, once) and exports LEITSTAND_S3_SERVER, for the object-store tests;
+#   4. runs the Rust test suite: `cargo nextest run --workspace --no-fail-fast "$@"` when
 #      cargo-nextest is installed, else `cargo test --workspace "$@"`.
 #
 # It needs root (or password-less sudo) only for step 1, and only when something is missing.
@@ -147,6 +149,20 @@ export LEITSTAND_TEST_DATABASE_URL="postgres://$PG_ROLE:$PG_PASSWORD@$PG_HOST:$P
 section_done postgres
 
 # ---------------------------------------------------------------------------------------------
+# The S3 test server builds in the background while the Python environments install.
+S3S_VERSION=0.14.1
+S3S_ROOT=$ROOT/target/tools/s3s-fs-$S3S_VERSION
+export LEITSTAND_S3_SERVER=$S3S_ROOT/bin/s3s-fs
+s3s_pid=
+if [[ ${LEITSTAND_SKIP_CARGO:-} != 1 && ! -x $LEITSTAND_S3_SERVER ]]; then
+    mkdir -p "$ROOT/target"
+    (cargo install s3s-fs --version "$S3S_VERSION" --features binary --locked --quiet \
+        --root "$S3S_ROOT" --target-dir "$ROOT/target/tools/build" >"$ROOT/target/s3s-fs-install.log" 2>&1 &&
+        rm -rf "$ROOT/target/tools/build") &
+    s3s_pid=$!
+fi
+
+# ---------------------------------------------------------------------------------------------
 section python
 
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
@@ -201,6 +217,19 @@ if [[ ${LEITSTAND_SKIP_CARGO:-} == 1 ]]; then
     echo "==> cargo tests skipped (LEITSTAND_SKIP_CARGO=1)"
     exit 0
 fi
+
+section "s3 test server"
+if [[ -n $s3s_pid ]]; then
+    if ! wait "$s3s_pid"; then
+        cat "$ROOT/target/s3s-fs-install.log" >&2 || true
+        die "could not build s3s-fs $S3S_VERSION"
+    fi
+    echo "    built s3s-fs $S3S_VERSION"
+else
+    echo "    s3s-fs $S3S_VERSION already built"
+fi
+[[ -x $LEITSTAND_S3_SERVER ]] || die "$LEITSTAND_S3_SERVER missing"
+section_done "s3 test server"
 
 section "cargo tests"
 status=0

@@ -43,6 +43,9 @@ pub struct Config {
     /// The data directory, where the newest token key is looked up at every token issue
     /// (so `leitstand key rotate` is in force at once).
     pub data_dir: Option<std::path::PathBuf>,
+    /// Where cost detail files live (the data directory's `costs`, or an object store); none
+    /// without a data directory.
+    pub details: Option<leitstand_costs::objects::DetailStore>,
 }
 
 /// Shared state of every request.

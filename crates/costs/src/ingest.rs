@@ -25,6 +25,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::money::to_nanos;
+use crate::objects::DetailStore;
 
 /// The most violations an ingest collects per file before it stops reading that file.
 pub const MAX_VIOLATIONS: usize = 100;
@@ -85,7 +86,7 @@ impl DetailFile {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let relative = partition_file.with_file_name(format!("{stem}.{load_id}.parquet"));
-        let absolute = target.cost_dir.join(&relative);
+        let absolute = target.details.cost_dir().join(&relative);
         if let Some(dir) = absolute.parent() {
             std::fs::create_dir_all(dir).map_err(|source| IngestError::Io {
                 path: dir.display().to_string(),
@@ -202,10 +203,11 @@ struct DetailFile {
 
 /// Where an ingest writes the loads' detail rows: `{cost_dir}/tenant={tenant}/period={YYYY-MM}/
 /// account={billing account}.{load id}.parquet`, a new file per load, so the database's
-/// record of a load always names a complete file.
+/// record of a load always names a complete file; with an object store, the file is uploaded
+/// under the same key before the load is recorded.
 #[derive(Debug, Clone)]
 pub struct DetailTarget {
-    pub cost_dir: PathBuf,
+    pub details: DetailStore,
     pub tenant: String,
 }
 
@@ -534,9 +536,10 @@ pub async fn store_parsed(
     ctx: &IngestContext,
     parsed: Parsed,
 ) -> Result<IngestReport, IngestError> {
-    let cost_dir = parsed.target.as_ref().map(|t| t.cost_dir.clone());
+    let details = parsed.target.as_ref().map(|t| t.details.clone());
     let mut loads = Vec::with_capacity(parsed.partitions.len());
-    let mut written: Vec<PathBuf> = Vec::new();
+    // Relative paths of the new detail files, staged or published.
+    let mut written: Vec<String> = Vec::new();
     let result = async {
         for ((account, period), mut partition) in parsed.partitions {
             // Convert to nano-units before the transaction starts, so a refusal writes nothing.
@@ -571,9 +574,14 @@ pub async fn store_parsed(
                         .writer
                         .write(&partition.pending)
                         .map_err(detail_error)?;
-                    let absolute = detail.writer.target().to_path_buf();
                     detail.writer.commit().map_err(detail_error)?;
-                    written.push(absolute);
+                    written.push(detail.relative.clone());
+                    if let Some(details) = &details {
+                        details
+                            .publish(&detail.relative)
+                            .await
+                            .map_err(|e| IngestError::Detail(error_chain(&e)))?;
+                    }
                     (detail.load_id, detail.relative)
                 }
                 None => (uuid::Uuid::new_v4().to_string(), String::new()),
@@ -626,11 +634,11 @@ pub async fn store_parsed(
     .await;
     match result {
         Ok((summaries, replaced)) => {
-            if let Some(dir) = &cost_dir {
+            if let Some(details) = &details {
                 for relative in replaced {
-                    remove_detail(&dir.join(relative));
+                    remove_detail(details, &relative).await;
                 }
-                sweep(store, &ctx.tenant, dir).await;
+                sweep(store, &ctx.tenant, details).await;
             }
             Ok(IngestReport {
                 files: parsed.files,
@@ -639,8 +647,10 @@ pub async fn store_parsed(
             })
         }
         Err(e) => {
-            for path in &written {
-                remove_detail(path);
+            if let Some(details) = &details {
+                for relative in &written {
+                    remove_detail(details, relative).await;
+                }
             }
             Err(e)
         }
@@ -651,9 +661,10 @@ pub async fn store_parsed(
 /// an ingest still running (it writes its files before its transaction commits).
 pub const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Removes what killed ingests left in a tenant's cost directory: temporary files and detail
-/// files that no load names, once they are older than [`ORPHAN_AGE`]. Failures are logged.
-pub async fn sweep(store: &Store, tenant: &str, cost_dir: &Path) {
+/// Removes what killed ingests left: temporary files and detail files that no load names,
+/// once they are older than [`ORPHAN_AGE`], in the local cost directory, in this server's cache
+/// of the object store and in the object store itself. Failures are logged.
+pub async fn sweep(store: &Store, tenant: &str, details: &DetailStore) {
     let loads = match store.cost_loads(tenant).await {
         Ok(loads) => loads,
         Err(e) => {
@@ -661,38 +672,66 @@ pub async fn sweep(store: &Store, tenant: &str, cost_dir: &Path) {
             return;
         }
     };
-    let named: BTreeSet<PathBuf> = loads
+    let named: BTreeSet<&str> = loads
         .iter()
         .filter(|l| !l.detail_path.is_empty())
-        .map(|l| cost_dir.join(&l.detail_path))
+        .map(|l| l.detail_path.as_str())
         .collect();
-    let tenant_dir = cost_dir.join(format!(
-        "tenant={}",
-        leitstand_finops::store::encode_segment(tenant)
-    ));
-    let tenant_dir = tenant_dir.as_path();
-    let mut files = Vec::new();
-    if walk(tenant_dir, &mut files).is_err() {
-        return;
-    }
-    let mut hidden = Vec::new();
-    collect_hidden(tenant_dir, &mut hidden);
-    for path in files.into_iter().chain(hidden) {
-        if named.contains(&path) {
-            continue;
-        }
-        let old = std::fs::metadata(&path)
+    let tenant_part = format!("tenant={}", leitstand_finops::store::encode_segment(tenant));
+    let cost_dir = details.cost_dir();
+    let old = |path: &Path| {
+        std::fs::metadata(path)
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age >= ORPHAN_AGE);
-        if old {
-            remove_detail(&path);
+            .is_some_and(|age| age >= ORPHAN_AGE)
+    };
+    // Staged files (and, without an object store, the detail files themselves), and the cache.
+    for root in [cost_dir.to_path_buf(), cost_dir.join("cache")] {
+        let tenant_dir = root.join(&tenant_part);
+        let mut files = Vec::new();
+        if walk(&tenant_dir, &mut files).is_err() {
+            continue;
+        }
+        collect_hidden(&tenant_dir, &mut files);
+        for path in files {
+            let relative = path
+                .strip_prefix(&root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            if named.contains(relative.as_str()) || !old(&path) {
+                continue;
+            }
+            if let Err(e) = std::fs::remove_file(&path) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(file = %path.display(), error = %e, "could not remove an orphan cost detail file");
+                }
+            }
+        }
+    }
+    if details.url().is_none() {
+        return;
+    }
+    let stored = match details.list(&tenant_part).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list the object store to sweep orphan files");
+            return;
+        }
+    };
+    let now = chrono::Utc::now();
+    let max_age = chrono::Duration::from_std(ORPHAN_AGE).unwrap_or(chrono::Duration::MAX);
+    let named: BTreeSet<String> = named.iter().map(|r| DetailStore::object_name(r)).collect();
+    for file in stored {
+        if !named.contains(&file.relative) && now - file.modified >= max_age {
+            if let Err(e) = details.remove_object(&file.relative).await {
+                tracing::warn!(file = %file.relative, error = %e, "could not remove an orphan cost detail object");
+            }
         }
     }
 }
 
-/// Collects the temporary files (`.*.tmp`) under `dir`, which `walk` skips.
+/// Collects the temporary files (`.*.tmp`, `.*.download`) under `dir`, which `walk` skips.
 fn collect_hidden(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -702,18 +741,17 @@ fn collect_hidden(dir: &Path, out: &mut Vec<PathBuf>) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() {
             collect_hidden(&path, out);
-        } else if name.starts_with('.') && name.ends_with(".tmp") {
+        } else if name.starts_with('.') && (name.ends_with(".tmp") || name.ends_with(".download")) {
             out.push(path);
         }
     }
 }
 
-/// Removes a detail file that no load names any more; a failure only leaves an orphan file.
-fn remove_detail(path: &Path) {
-    if let Err(e) = std::fs::remove_file(path) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(file = %path.display(), error = %e, "could not remove a replaced cost detail file");
-        }
+/// Removes a detail file that no load names any more, wherever it is; a failure only leaves
+/// an orphan file.
+async fn remove_detail(details: &DetailStore, relative: &str) {
+    if let Err(e) = details.remove(relative).await {
+        tracing::warn!(file = relative, error = %e, "could not remove a replaced cost detail file");
     }
 }
 

@@ -19,5 +19,6 @@ pub mod filter;
 pub mod forecast;
 pub mod ingest;
 pub mod money;
+pub mod objects;
 pub mod query;
 pub mod tagging;

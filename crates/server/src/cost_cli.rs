@@ -35,6 +35,18 @@ pub enum CostCommand {
         #[arg(long)]
         tenant: String,
     },
+    /// Prints where a load's detail rows are on this machine (a Parquet file any Parquet tool
+    /// reads), downloading them from the object store first if they are only there.
+    Detail {
+        #[arg(long)]
+        tenant: String,
+        /// The billing account.
+        #[arg(long)]
+        account: String,
+        /// The billing period, YYYY-MM.
+        #[arg(long)]
+        period: String,
+    },
     /// Lists sub-accounts with cost that the hierarchy does not know (their cost counts only
     /// in the tenant's total at its root).
     Unmapped {
@@ -176,7 +188,7 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             let target = DetailTarget {
-                cost_dir: global.data.join("costs"),
+                details: global.details()?,
                 tenant: tenant.clone(),
             };
             let parsed = tokio::task::spawn_blocking({
@@ -273,6 +285,29 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                 .map(ingest::load_json)
                 .collect();
             print(global.output, &Value::Array(loads))?;
+        }
+        CostCommand::Detail {
+            tenant,
+            account,
+            period,
+        } => {
+            let tenant = parse_tenant(&tenant)?;
+            let loads = store.cost_loads(&tenant).await?;
+            let load = loads
+                .iter()
+                .find(|l| l.billing_account_id == account && l.period == period)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "tenant {tenant} has no load of billing account `{account}` for {period}"
+                    )
+                })?;
+            if load.detail_path.is_empty() {
+                bail!("the load of `{account}` for {period} kept no detail rows");
+            }
+            let local = global.details()?.fetch(&load.detail_path).await?;
+            let mut out = ingest::load_json(load);
+            out["localPath"] = json!(local.display().to_string());
+            print(global.output, &out)?;
         }
         CostCommand::Alerts { tenant } => {
             let tenant = parse_tenant(&tenant)?;

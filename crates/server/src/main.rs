@@ -39,9 +39,26 @@ pub struct Global {
     /// A database URL (`postgres://…` or `sqlite://…`); default: SQLite in the data directory.
     #[arg(long, global = true, env = "LEITSTAND_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// An S3-compatible object store for the cost loads' detail files, `s3://bucket[/prefix]`
+    /// (endpoint, region and credentials from the environment as AWS's tools read them:
+    /// AWS_ENDPOINT_URL, AWS_REGION, web identity, instance role…); default: the data directory.
+    /// Every server and CLI on one database must use the same one.
+    #[arg(long, global = true, env = "LEITSTAND_COST_STORE")]
+    pub cost_store: Option<String>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
     pub output: Output,
+}
+
+impl Global {
+    /// Where the cost loads' detail files live.
+    pub fn details(&self) -> anyhow::Result<leitstand_costs::objects::DetailStore> {
+        let cost_dir = self.data.join("costs");
+        match &self.cost_store {
+            Some(url) => Ok(leitstand_costs::objects::DetailStore::open(url, cost_dir)?),
+            None => Ok(leitstand_costs::objects::DetailStore::local(cost_dir)),
+        }
+    }
 }
 
 /// How CLI results are printed.

@@ -88,7 +88,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<std::proces
         args.listen,
         tls.is_some(),
         args.max_body_bytes,
-        Some(global.data.clone()),
+        Some((global.data.clone(), global.details()?)),
     )?;
     let app = leitstand_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let targets = Arc::new(crate::notify::TargetPolicy {
@@ -169,8 +169,10 @@ pub fn app_state(
     listen: SocketAddr,
     tls: bool,
     max_body_bytes: usize,
-    data_dir: Option<std::path::PathBuf>,
+    // The data directory, and where cost detail files live.
+    data: Option<(std::path::PathBuf, leitstand_costs::objects::DetailStore)>,
 ) -> anyhow::Result<AppState> {
+    let (data_dir, details) = data.unzip();
     let port = listen.port();
     let scheme = if tls { "https" } else { "http" };
     let mut audiences = vec![
@@ -189,6 +191,7 @@ pub fn app_state(
             audiences,
             max_body_bytes,
             data_dir,
+            details,
         }),
         token_key: token_key.map(Arc::new),
         token_keys: Arc::new(leitstand_api::auth::KeyCache::default()),

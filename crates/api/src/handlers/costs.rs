@@ -351,21 +351,20 @@ pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     if ctx.raw_body.is_empty() {
         return Err(bad("the request content must be a cost file", "$"));
     }
-    let data_dir = state.config.data_dir.clone().ok_or_else(|| {
+    let details = state.config.details.clone().ok_or_else(|| {
         ApiError::new(
             ErrorCode::BadRequest,
             "this server has no data directory to keep cost files in",
         )
     })?;
-    let cost_dir = data_dir.join("costs");
-    let uploads = cost_dir.join("uploads");
+    let uploads = details.cost_dir().join("uploads");
     std::fs::create_dir_all(&uploads)
         .map_err(|e| ApiError::internal("create the upload folder", &e))?;
     let file = uploads.join(format!("{}.upload", uuid::Uuid::new_v4()));
     std::fs::write(&file, &ctx.raw_body)
         .map_err(|e| ApiError::internal("keep the uploaded file", &e))?;
     let target = DetailTarget {
-        cost_dir,
+        details,
         tenant: ctx.caller.tenant.clone(),
     };
     let files = vec![(file.clone(), name)];

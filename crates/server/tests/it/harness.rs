@@ -80,6 +80,8 @@ pub struct Server {
     pub database_url: Option<String>,
     /// Extra `serve` arguments, kept for restarts and peers.
     pub serve_args: Vec<String>,
+    /// Environment variables of every server process and CLI run.
+    pub env: Vec<(String, String)>,
     pub tenant: String,
     pub client: reqwest::Client,
     pub token: String,
@@ -109,13 +111,22 @@ impl Server {
 
     /// Like [`Server::start`], with extra `serve` arguments.
     pub async fn start_with(backend: Backend, serve_args: &[String]) -> Server {
+        Server::start_with_env(backend, serve_args, &[]).await
+    }
+
+    /// Like [`Server::start_with`], with environment variables for the server and the CLI.
+    pub async fn start_with_env(
+        backend: Backend,
+        serve_args: &[String],
+        env: &[(String, String)],
+    ) -> Server {
         let database_url = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(fresh_postgres_database().await),
         };
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().to_path_buf();
-        let mut server = Server::spawn(data, database_url, Some(dir), serve_args).await;
+        let mut server = Server::spawn(data, database_url, Some(dir), serve_args, env).await;
         let tenant = server.cli(&["tenant", "list"])[0]["id"]
             .as_str()
             .expect("first tenant")
@@ -165,6 +176,29 @@ impl Server {
         server
     }
 
+    /// Starts another server process on the same database with a data directory of its own,
+    /// as on another machine (PostgreSQL only: a SQLite database lives in the data directory).
+    pub async fn start_elsewhere(&self) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut other = Server::spawn(
+            dir.path().to_path_buf(),
+            self.database_url.clone(),
+            Some(dir),
+            &self.serve_args.clone(),
+            &self.env.clone(),
+        )
+        .await;
+        other.tenant = self.tenant.clone();
+        other.app_id = self.app_id.clone();
+        other.secret = self.secret.clone();
+        other.object_id = self.object_id.clone();
+        other.token = other
+            .sign_in(&self.tenant, &self.app_id, &self.secret)
+            .await
+            .expect("sign in on the other machine");
+        other
+    }
+
     /// Starts another server process on the same data directory and database.
     pub async fn start_peer(&self) -> Server {
         let mut peer = Server::spawn(
@@ -172,6 +206,7 @@ impl Server {
             self.database_url.clone(),
             None,
             &self.serve_args.clone(),
+            &self.env.clone(),
         )
         .await;
         peer.tenant = self.tenant.clone();
@@ -189,11 +224,13 @@ impl Server {
     pub async fn restart(&mut self) {
         self.kill();
         let serve_args = self.serve_args.clone();
+        let env = self.env.clone();
         let mut fresh = Server::spawn(
             self.data.clone(),
             self.database_url.clone(),
             self._dir.take(),
             &serve_args,
+            &env,
         )
         .await;
         fresh.token = fresh
@@ -212,6 +249,7 @@ impl Server {
         database_url: Option<String>,
         dir: Option<tempfile::TempDir>,
         serve_args: &[String],
+        env: &[(String, String)],
     ) -> Server {
         // The port is picked by binding port 0 and letting it go, so another test process can
         // take it before this server binds it; the server then exits, and a fresh port is tried.
@@ -229,6 +267,7 @@ impl Server {
             if let Some(url) = &database_url {
                 cmd.arg("--database-url").arg(url);
             }
+            cmd.envs(env.iter().map(|(k, v)| (k, v)));
             cmd.env("LEITSTAND_LOG", "warn")
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit());
@@ -298,6 +337,7 @@ impl Server {
             secret: String::new(),
             object_id: String::new(),
             serve_args: serve_args.to_vec(),
+            env: env.to_vec(),
         }
     }
 
@@ -357,6 +397,7 @@ impl Server {
         if let Some(url) = &self.database_url {
             cmd.arg("--database-url").arg(url);
         }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd.output().expect("run the CLI")
     }
 
@@ -453,4 +494,86 @@ pub fn assert_arm_error(got: &(StatusCode, Value), status: u16, code: &str) {
         "error without message: {}",
         got.1
     );
+}
+
+/// A real S3-compatible server (s3s-fs, built by `./test.sh`, named by `LEITSTAND_S3_SERVER`)
+/// with one bucket, `costs`, and SigV4 credentials.
+pub struct S3Server {
+    child: Child,
+    pub endpoint: String,
+    /// The server's storage: each bucket is a folder, each object a file.
+    pub root: tempfile::TempDir,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl S3Server {
+    pub const BUCKET: &'static str = "costs";
+    const ACCESS_KEY: &'static str = "leitstand-test";
+    const SECRET_KEY: &'static str = "leitstand-test-secret";
+
+    /// Starts one; `None` (a skip) only outside CI when `LEITSTAND_S3_SERVER` is not set.
+    pub fn start() -> Option<S3Server> {
+        let binary = match std::env::var("LEITSTAND_S3_SERVER") {
+            Ok(b) if !b.is_empty() => b,
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("LEITSTAND_S3_SERVER is not set; in CI the object-store tests must run (./test.sh builds s3s-fs)")
+            }
+            _ => {
+                eprintln!("skipping: LEITSTAND_S3_SERVER is not set (./test.sh sets it)");
+                return None;
+            }
+        };
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(root.path().join(Self::BUCKET)).expect("bucket folder");
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new(&binary)
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--access-key", Self::ACCESS_KEY])
+                .args(["--secret-key", Self::SECRET_KEY])
+                .arg(root.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start s3s-fs");
+            for _ in 0..200 {
+                if child.try_wait().expect("s3s-fs status").is_some() {
+                    break;
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Some(S3Server {
+                        child,
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                        root,
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+        }
+        panic!("s3s-fs did not start");
+    }
+
+    /// The environment that makes a server and the CLI keep cost detail under `s3://costs/{prefix}`.
+    pub fn env(&self, prefix: &str) -> Vec<(String, String)> {
+        [
+            (
+                "LEITSTAND_COST_STORE",
+                format!("s3://{}/{prefix}", Self::BUCKET),
+            ),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", Self::ACCESS_KEY.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", Self::SECRET_KEY.to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
 }

@@ -21,6 +21,7 @@ mod harness;
 mod hierarchy;
 mod isolation;
 mod multi_server;
+mod object_store;
 mod real_clients;
 mod resources;
 mod roles;
