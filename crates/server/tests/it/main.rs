@@ -21,5 +21,6 @@ mod hierarchy;
 mod isolation;
 mod multi_server;
 mod real_clients;
+mod recommend;
 mod resources;
 mod roles;
