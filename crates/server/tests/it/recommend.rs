@@ -408,6 +408,8 @@ async fn each_kind_appears_for_its_case_and_not_its_near_miss(backend: Backend) 
     // Idle: P95 of maximum CPU 2.5%, not 3.5%; resize: P95 15%, not 25%.
     let idle = find(&all, "IdleVirtualMachine", "/idle").unwrap_or_else(|| panic!("{kinds:#?}"));
     assert_eq!(idle["properties"]["evidence"]["p95MaxCpu"], 2.5);
+    // A week of hourly samples, ingested twice, counted once.
+    assert_eq!(idle["properties"]["evidence"]["maxCpuSamples"], 7 * 24);
     assert!(saving(idle) > 0.0);
     assert!(
         find(&all, "IdleVirtualMachine", "/near-idle").is_none(),
