@@ -7,6 +7,8 @@
 //! `Unused` rows. A commitment below [`UTILIZATION_TARGET`] is recommended for exchange,
 //! resizing or a better scope; its saving is the unused cost per 30 days (what the commitment
 //! costs without covering anything). A commitment used not at all is reported as unused.
+//! Where the rows carry FOCUS 1.1's `CommitmentDiscountQuantity` and `CommitmentDiscountUnit`,
+//! the evidence also gives the utilization by quantity (hours, normalized units).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -39,8 +41,11 @@ struct Commitment {
     category: Option<&'static str>,
     sub_account: String,
     currency: String,
+    unit: Option<String>,
     /// Per day: (used, unused) EffectiveCost.
     daily: BTreeMap<NaiveDate, (Decimal, Decimal)>,
+    /// Per day: (used, unused) CommitmentDiscountQuantity.
+    quantities: BTreeMap<NaiveDate, (Decimal, Decimal)>,
 }
 
 /// The commitments seen in the rows.
@@ -84,11 +89,20 @@ impl Commitments {
         if status == CommitmentDiscountStatus::Unused && !sub_account.is_empty() {
             commitment.sub_account = sub_account.to_owned();
         }
-        let (used, unused) = commitment.daily.entry(day).or_default();
-        match status {
-            CommitmentDiscountStatus::Used => *used = used.saturating_add(row.effective_cost),
-            CommitmentDiscountStatus::Unused => {
-                *unused = unused.saturating_add(row.effective_cost);
+        let add = |pair: &mut (Decimal, Decimal), amount: Decimal| match status {
+            CommitmentDiscountStatus::Used => pair.0 = pair.0.saturating_add(amount),
+            CommitmentDiscountStatus::Unused => pair.1 = pair.1.saturating_add(amount),
+        };
+        add(commitment.daily.entry(day).or_default(), row.effective_cost);
+        let quantity = row
+            .later_focus_column("CommitmentDiscountQuantity")
+            .and_then(|q| q.parse::<Decimal>().ok());
+        if let Some(quantity) = quantity {
+            add(commitment.quantities.entry(day).or_default(), quantity);
+            if commitment.unit.is_none() {
+                commitment.unit = row
+                    .later_focus_column("CommitmentDiscountUnit")
+                    .map(str::to_owned);
             }
         }
     }
@@ -110,6 +124,13 @@ impl Commitments {
             if rate >= UTILIZATION_TARGET {
                 continue;
             }
+            let (used_quantity, unused_quantity) = commitment
+                .quantities
+                .range(window.from..window.to)
+                .fold((Decimal::ZERO, Decimal::ZERO), |(u, n), (_, (a, b))| {
+                    (u.saturating_add(*a), n.saturating_add(*b))
+                });
+            let quantity_utilization = utilization(used_quantity, unused_quantity);
             let days = (window.to - first).num_days();
             let saving = per_month(unused.max(Decimal::ZERO), days);
             let label = commitment.name.as_deref().unwrap_or(&commitment.id);
@@ -131,6 +152,10 @@ impl Commitments {
                 "unusedCost": to_f64(unused),
                 "utilization": rate,
                 "utilizationTarget": UTILIZATION_TARGET,
+                "usedQuantity": quantity_utilization.map(|_| to_f64(used_quantity)),
+                "unusedQuantity": quantity_utilization.map(|_| to_f64(unused_quantity)),
+                "quantityUnit": commitment.unit,
+                "quantityUtilization": quantity_utilization,
                 "unused": used <= Decimal::ZERO,
                 "days": days,
                 "window": window.to_json(),

@@ -92,6 +92,12 @@ fn commitments_below_the_target_are_reported_with_their_unused_cost() {
                 row.commitment_discount_id = Some(id.into());
                 row.commitment_discount_status = Some(status);
                 row.pricing_category = Some(PricingCategory::Committed);
+                // FOCUS 1.1+: 24 hours a day, split like the cost.
+                let hours = (d(cost) * d("2.4")).to_string();
+                row.later_focus_columns = vec![
+                    ("CommitmentDiscountQuantity", hours),
+                    ("CommitmentDiscountUnit", "Hours".to_owned()),
+                ];
                 rows.push(row);
             }
         }
@@ -99,6 +105,8 @@ fn commitments_below_the_target_are_reported_with_their_unused_cost() {
     let recs = run(&rows, &[]);
     let low = of_kind(&recs, Kind::CommitmentUtilization, "ri-60").expect("60% is reported");
     assert_eq!(low.evidence["utilization"], 0.6);
+    assert_eq!(low.evidence["quantityUtilization"], 0.6);
+    assert_eq!(low.evidence["quantityUnit"], "Hours");
     assert_eq!(low.monthly_saving, d("120"), "4 a day unused, 30 days");
     assert!(of_kind(&recs, Kind::CommitmentUtilization, "ri-95").is_none());
 }
