@@ -269,9 +269,11 @@ fn need(ctx: &Ctx) -> Need {
             Need::At(s.clone())
         }
         UploadCosts => Need::At(Scope::Root),
-        ListTagRules(s) | PutTagRule(s, _) | DeleteTagRule(s, _) | TagCompliance(s) => {
-            Need::At(s.clone())
-        }
+        ListTagRules(s)
+        | PutTagRule(s, _)
+        | DeleteTagRule(s, _)
+        | TagCompliance(s)
+        | ListRecommendations(s) => Need::At(s.clone()),
         CostQuery(s) | ListBudgets(s) | GetBudget(s, _) | PutBudget(s, _) | DeleteBudget(s, _) => {
             Need::At(s.clone())
         }

@@ -91,6 +91,7 @@ pub async fn handle(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         PutTagRule(scope, key) => costs::put_tag_rule(state, ctx, scope, key).await,
         DeleteTagRule(scope, key) => costs::delete_tag_rule(state, ctx, scope, key).await,
         TagCompliance(scope) => costs::tag_compliance(state, ctx, scope).await,
+        ListRecommendations(scope) => costs::recommendations(state, ctx, scope).await,
         ListBudgets(scope) => budgets::list(state, ctx, scope).await,
         GetBudget(scope, name) => budgets::get(state, ctx, scope, name).await,
         PutBudget(scope, name) => budgets::put(state, ctx, scope, name).await,

@@ -77,6 +77,7 @@ pub enum Operation {
     PutTagRule(Scope, String),
     DeleteTagRule(Scope, String),
     TagCompliance(Scope),
+    ListRecommendations(Scope),
     ListBudgets(Scope),
     GetBudget(Scope, String),
     PutBudget(Scope, String),
@@ -237,7 +238,9 @@ impl Operation {
             ListTagRules(_) => "Leitstand.Costs/tagRules/read".into(),
             PutTagRule(..) => "Leitstand.Costs/tagRules/write".into(),
             DeleteTagRule(..) => "Leitstand.Costs/tagRules/delete".into(),
-            TagCompliance(_) => "Microsoft.CostManagement/query/read".into(),
+            TagCompliance(_) | ListRecommendations(_) => {
+                "Microsoft.CostManagement/query/read".into()
+            }
             ListBudgets(_) | GetBudget(..) => "Microsoft.Consumption/budgets/read".into(),
             PutBudget(..) => "Microsoft.Consumption/budgets/write".into(),
             DeleteBudget(..) => "Microsoft.Consumption/budgets/delete".into(),
@@ -315,8 +318,13 @@ impl Operation {
             | GetDenyAssignment(..)
             | CheckAccess
             | WhoCan => ApiFamily::Authorization,
-            CostQuery(_) | UploadCosts | ListTagRules(_) | PutTagRule(..) | DeleteTagRule(..)
-            | TagCompliance(_) => ApiFamily::CostManagement,
+            CostQuery(_)
+            | UploadCosts
+            | ListTagRules(_)
+            | PutTagRule(..)
+            | DeleteTagRule(..)
+            | TagCompliance(_)
+            | ListRecommendations(_) => ApiFamily::CostManagement,
             ListBudgets(_) | GetBudget(..) | PutBudget(..) | DeleteBudget(..) => {
                 ApiFamily::Consumption
             }
@@ -389,6 +397,7 @@ impl Operation {
             PutTagRule(..) => "TagRules_CreateOrUpdate",
             DeleteTagRule(..) => "TagRules_Delete",
             TagCompliance(_) => "TagCompliance_Get",
+            ListRecommendations(_) => "Recommendations_List",
             ListBudgets(_) => "Budgets_List",
             GetBudget(..) => "Budgets_Get",
             PutBudget(..) => "Budgets_CreateOrUpdate",
@@ -452,13 +461,15 @@ impl Operation {
                     .at("resourceGroupName")
             })
         };
-        // `{scope}/providers/Leitstand.Costs/tagRules[/{tagKey}]` and `…/tagCompliance`.
+        // `{scope}/providers/Leitstand.Costs/tagRules[/{tagKey}]`, `…/tagCompliance` and
+        // `…/recommendations`.
         if let Some((scope, rest, name)) = Self::provider_part(&segs, &l, "leitstand.costs")? {
             return Ok(match (m, rest) {
                 ("GET", ["tagrules"]) => Some(ListTagRules(scope)),
                 ("PUT", ["tagrules", _]) => Some(PutTagRule(scope, name)),
                 ("DELETE", ["tagrules", _]) => Some(DeleteTagRule(scope, name)),
                 ("GET", ["tagcompliance"]) => Some(TagCompliance(scope)),
+                ("GET", ["recommendations"]) => Some(ListRecommendations(scope)),
                 _ => None,
             });
         }

@@ -7,6 +7,9 @@
 //! - [`query`]: a scope's cost (management group, subscription, resource group, the whole
 //!   tenant), by day or month, grouped by child scope or by any stored dimension or tag.
 //! - [`money`]: exact amounts and the integer nano-units the database keeps.
+//! - [`recommend`]: savings recommendations (commitments, Azure Hybrid Benefit, non-production
+//!   schedules, idle and oversized VMs) from the stored detail and the utilization metrics
+//!   [`metrics`] ingests.
 //!
 //! Used by the HTTP API (`Microsoft.CostManagement/query`, uploads) and by the CLI
 //! (`leitstand cost …`).
@@ -18,7 +21,9 @@ pub mod chargeback;
 pub mod filter;
 pub mod forecast;
 pub mod ingest;
+pub mod metrics;
 pub mod money;
 pub mod objects;
 pub mod query;
+pub mod recommend;
 pub mod tagging;

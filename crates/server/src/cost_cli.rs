@@ -119,6 +119,16 @@ pub enum CostCommand {
         #[command(subcommand)]
         action: PriceSheetAction,
     },
+    /// Lists savings recommendations at a scope, each with its estimated monthly saving and
+    /// its evidence: commitment utilization and purchases, Azure Hybrid Benefit, schedules for
+    /// non-production resources, idle and oversized VMs (from `leitstand metrics ingest`).
+    Recommendations {
+        #[arg(long)]
+        tenant: String,
+        /// `/`, a management group, a subscription or a resource group id.
+        #[arg(long, default_value = "/")]
+        scope: String,
+    },
     /// Answers a scope's cost.
     Query {
         #[arg(long)]
@@ -557,6 +567,19 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                     }));
                     rows
                 })
+                .collect();
+            print(global.output, &Value::Array(out))?;
+        }
+        CostCommand::Recommendations { tenant, scope } => {
+            let tenant = parse_tenant(&tenant)?;
+            let snapshot = store.snapshot(&tenant).await?;
+            let scope = Scope::parse(&scope).map_err(|e| anyhow!("{e}"))?;
+            let found =
+                leitstand_costs::recommend::run(&store, &tenant, &global.details()?).await?;
+            let out: Vec<Value> = found
+                .iter()
+                .filter(|r| leitstand_costs::recommend::in_scope(&snapshot.tree, &scope, r))
+                .map(|r| r.to_json())
                 .collect();
             print(global.output, &Value::Array(out))?;
         }

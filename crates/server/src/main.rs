@@ -7,6 +7,7 @@ mod admin;
 mod bench;
 mod cost_cli;
 mod dev_cli;
+mod metrics_cli;
 mod notify;
 mod serve;
 mod tls;
@@ -107,6 +108,9 @@ enum Command {
     /// Cost data: ingest FOCUS and provider exports, query costs over the hierarchy.
     #[command(subcommand)]
     Cost(cost_cli::CostCommand),
+    /// Utilization metrics of resources, for the VM recommendations.
+    #[command(subcommand)]
+    Metrics(metrics_cli::MetricsCommand),
     /// Developer tools: synthetic data.
     #[command(subcommand)]
     Dev(dev_cli::DevCommand),
@@ -152,6 +156,7 @@ fn main() -> std::process::ExitCode {
             Command::Role(c) => access_cli::role(&cli.global, c).await,
             Command::Deny(c) => access_cli::deny(&cli.global, c).await,
             Command::Cost(c) => cost_cli::cost(&cli.global, c).await,
+            Command::Metrics(c) => metrics_cli::metrics(&cli.global, c).await,
             Command::Dev(c) => dev_cli::dev(&cli.global, c),
             Command::Bench(args) => bench::run(&cli.global, args).await,
         }

@@ -5,8 +5,8 @@
 //! activity log's Merkle frontier and signed head), management groups, subscriptions and
 //! aliases, resource groups, resources (their ARM body as JSON), provider registrations,
 //! principals, group memberships, service-principal secret hashes, public signing keys, the
-//! activity-log events, and cost data (loads and their daily aggregates; the detail rows are
-//! Parquet files the caller keeps).
+//! activity-log events, cost data (loads and their daily aggregates; the detail rows are
+//! Parquet files the caller keeps) and resources' utilization metrics.
 //!
 //! Every write goes through [`WriteTx`]: it starts by bumping the tenant's `version` (which
 //! takes the tenant's row lock on PostgreSQL and the write lock on SQLite), so writes of one
@@ -23,6 +23,7 @@ mod costs;
 mod denies;
 mod events;
 mod hierarchy;
+mod metrics;
 mod principals;
 mod probe;
 mod resources;
@@ -47,6 +48,7 @@ pub use costs::{
 pub use denies::DenyAssignmentRow;
 pub use events::{EventDraft, EventFilter, EventStatus, StoredEvent, VerifyReport};
 pub use hierarchy::{HierarchySettings, Snapshot, TenantRow};
+pub use metrics::MetricSampleRow;
 pub use principals::{Principal, PrincipalKind, SecretRow, SigningKeyRow};
 pub use resources::{ProviderRegistration, ResourceFilter, ResourceGroupRow, ResourceRow};
 pub use roles::{permission_blocks, CustomRoleRow};

@@ -287,6 +287,60 @@ async fn cost_queries_take_any_number_of_sub_accounts(postgres: bool) {
     );
 }
 
+async fn metric_samples_replace_instead_of_doubling(postgres: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = database_url(postgres, dir.path()).await else {
+        return;
+    };
+    let store = open(&url).await;
+    store
+        .create_tenant(TENANT, "T", Utc::now(), event("tenant"))
+        .await
+        .unwrap();
+    let sample = |id: &str, hour: u32, value: f64| leitstand_store::MetricSampleRow {
+        resource_id: id.into(),
+        metric: "Percentage CPU".into(),
+        aggregation: "Maximum".into(),
+        sampled_at: format!("2026-10-30T{hour:02}:00:00.000000Z"),
+        value,
+    };
+    let write = |samples: Vec<leitstand_store::MetricSampleRow>| {
+        let store = &store;
+        async move {
+            let mut tx = store.begin_write(TENANT, Utc::now()).await.unwrap();
+            let n = tx.put_metric_samples(&samples).await.unwrap();
+            tx.append_event(event("metrics")).await.unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    write(vec![sample("/s/VM1", 1, 2.5), sample("/s/vm1", 2, 0.1)]).await;
+    // The same samples again (the id in another case), one changed and one new.
+    write(vec![sample("/S/vm1", 1, 3.25), sample("/s/vm1", 3, 99.0)]).await;
+    let stored = store.metric_samples(TENANT, "").await.unwrap();
+    let values: Vec<(String, f64)> = stored
+        .iter()
+        .map(|s| (s.sampled_at.clone(), s.value))
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            ("2026-10-30T01:00:00.000000Z".to_owned(), 3.25),
+            ("2026-10-30T02:00:00.000000Z".to_owned(), 0.1),
+            ("2026-10-30T03:00:00.000000Z".to_owned(), 99.0),
+        ]
+    );
+    assert_eq!(
+        store.latest_metric_sample(TENANT).await.unwrap().as_deref(),
+        Some("2026-10-30T03:00:00.000000Z")
+    );
+    let recent = store
+        .metric_samples(TENANT, "2026-10-30T02:00:00.000000Z")
+        .await
+        .unwrap();
+    assert_eq!(recent.len(), 2);
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -306,3 +360,4 @@ on_both!(writes_commit_with_their_events_or_not_at_all);
 on_both!(a_second_store_sees_committed_changes_at_once);
 on_both!(tampering_is_found_and_named);
 on_both!(cost_queries_take_any_number_of_sub_accounts);
+on_both!(metric_samples_replace_instead_of_doubling);

@@ -640,3 +640,40 @@ pub async fn tag_compliance(
         json!({ "from": from.to_string(), "to": to.to_string(), "value": value }),
     ))
 }
+
+/// `GET {scope}/providers/Leitstand.Costs/recommendations`: the tenant's savings
+/// recommendations that belong to the scope, computed from its stored cost detail and metrics.
+pub async fn recommendations(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &Scope,
+) -> Result<Response, ApiError> {
+    require_cost_scope(ctx, scope)?;
+    let Some(details) = state.config.details.as_ref() else {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "this server has no data directory with cost files",
+        ));
+    };
+    let found = leitstand_costs::recommend::run(&state.store, &ctx.caller.tenant, details)
+        .await
+        .map_err(|e| ApiError::internal("compute recommendations", &e))?;
+    let at = if *scope == Scope::Root {
+        String::new()
+    } else {
+        scope.to_string()
+    };
+    let value: Vec<Value> = found
+        .iter()
+        .filter(|r| leitstand_costs::recommend::in_scope(&ctx.caller.snapshot.tree, scope, r))
+        .map(|r| {
+            json!({
+                "id": format!("{at}/providers/Leitstand.Costs/recommendations/{}", r.id),
+                "name": r.id,
+                "type": "Leitstand.Costs/recommendations",
+                "properties": r.to_json(),
+            })
+        })
+        .collect();
+    Ok(json(StatusCode::OK, json!({ "value": value })))
+}

@@ -23,5 +23,6 @@ mod isolation;
 mod multi_server;
 mod object_store;
 mod real_clients;
+mod recommend;
 mod resources;
 mod roles;
