@@ -631,6 +631,9 @@ impl WriteTx<'_> {
             }
             q.execute(self.conn()).await?;
         }
+        // Tags in statements of many rows too (one statement per tag was half of a large
+        // ingest's write transaction).
+        let mut tag_rows: Vec<(i64, String, &str)> = Vec::new();
         for (id, tags) in tag_sets {
             let mut seen: Vec<String> = Vec::with_capacity(tags.len());
             for (key, value) in tags {
@@ -638,18 +641,37 @@ impl WriteTx<'_> {
                 if seen.contains(&key) {
                     continue;
                 }
-                sqlx::query(
-                    "INSERT INTO cost_tags (tenant_id, tag_set, tag_key, tag_value) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                )
-                .bind(&tenant)
-                .bind(*id)
-                .bind(&key)
-                .bind(value)
-                .execute(self.conn())
-                .await?;
-                seen.push(key);
+                seen.push(key.clone());
+                tag_rows.push((*id, key, value.as_str()));
             }
+        }
+        for chunk in tag_rows.chunks(INSERT_BATCH) {
+            let mut sql = String::from(
+                "INSERT INTO cost_tags (tenant_id, tag_set, tag_key, tag_value) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                if anonymous {
+                    sql.push_str("(?, ?, ?, ?)");
+                } else {
+                    let base = i * 3 + 1;
+                    let _ = write!(sql, "($1, ${}, ${}, ${})", base + 1, base + 2, base + 3);
+                }
+            }
+            sql.push_str(" ON CONFLICT DO NOTHING");
+            let mut q = sqlx::query(&sql);
+            if !anonymous {
+                q = q.bind(&tenant);
+            }
+            for (id, key, value) in chunk {
+                if anonymous {
+                    q = q.bind(&tenant);
+                }
+                q = q.bind(*id).bind(key).bind(*value);
+            }
+            q.execute(self.conn()).await?;
         }
         Ok(previous)
     }
