@@ -7,10 +7,15 @@
 //! and record it, with one activity-log event per load; so re-ingesting a period replaces it
 //! (never double counts), and an ingest killed at any point leaves either the old loads or the
 //! new ones, never a mix.
+//!
+//! The loads' detail files are written on a thread of their own ([`DetailWriter`]) while this
+//! one reads on.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 use leitstand_finops::store::{AtomicWriter, PartitionKey};
@@ -31,6 +36,10 @@ pub const MAX_VIOLATIONS: usize = 100;
 
 /// Rows per batch read from a file.
 const BATCH_ROWS: usize = 8_192;
+
+/// Batches of detail rows that may wait for the detail writer thread: the reader runs at most
+/// this far ahead, so memory stays bounded.
+const DETAIL_QUEUE: usize = 4;
 
 /// Why an ingest was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +85,10 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 impl DetailFile {
-    fn create(target: &DetailTarget, row: &CostRow) -> Result<DetailFile, IngestError> {
+    fn create(
+        target: &DetailTarget,
+        row: &CostRow,
+    ) -> Result<(DetailFile, AtomicWriter), IngestError> {
         let key = PartitionKey::of_row(&target.tenant, row);
         let load_id = uuid::Uuid::new_v4().to_string();
         let partition_file = key.path(Path::new(""));
@@ -92,11 +104,114 @@ impl DetailFile {
                 source,
             })?;
         }
-        Ok(DetailFile {
-            writer: AtomicWriter::create(&absolute).map_err(detail_error)?,
+        let writer = AtomicWriter::create(&absolute).map_err(detail_error)?;
+        let detail = DetailFile {
+            slot: 0,
+            writer: None,
             load_id,
             relative: relative.to_string_lossy().replace('\\', "/"),
+        };
+        Ok((detail, writer))
+    }
+}
+
+/// What the reading thread hands the detail writer thread.
+enum DetailMessage {
+    /// A new load's file, in slot `usize`.
+    Open(usize, Box<AtomicWriter>),
+    /// Rows for the file in a slot.
+    Rows(usize, Vec<CostRow>),
+}
+
+/// The loads' detail files, written on a thread of their own: reading and validating the
+/// files runs on the ingest's thread and Parquet encoding on this one, so an ingest uses two
+/// cores. The queue between them holds [`DETAIL_QUEUE`] batches at most.
+struct DetailWriter {
+    sender: Option<SyncSender<DetailMessage>>,
+    thread: Option<JoinHandle<Result<Vec<Option<AtomicWriter>>, IngestError>>>,
+    n_slots: usize,
+}
+
+impl DetailWriter {
+    fn start() -> Result<DetailWriter, IngestError> {
+        let (sender, receiver) = sync_channel::<DetailMessage>(DETAIL_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("cost-detail".into())
+            .spawn(move || {
+                let mut writers: Vec<Option<AtomicWriter>> = Vec::new();
+                for message in receiver {
+                    match message {
+                        DetailMessage::Open(slot, writer) => {
+                            if writers.len() <= slot {
+                                writers.resize_with(slot + 1, || None);
+                            }
+                            if let Some(entry) = writers.get_mut(slot) {
+                                *entry = Some(*writer);
+                            }
+                        }
+                        DetailMessage::Rows(slot, rows) => {
+                            if let Some(Some(writer)) = writers.get_mut(slot) {
+                                writer.write(&rows).map_err(detail_error)?;
+                            }
+                        }
+                    }
+                }
+                Ok(writers)
+            })
+            .map_err(|source| IngestError::Io {
+                path: "the detail writer thread".into(),
+                source,
+            })?;
+        Ok(DetailWriter {
+            sender: Some(sender),
+            thread: Some(thread),
+            n_slots: 0,
         })
+    }
+
+    /// Hands a new load's file to the writer thread; returns its slot.
+    fn open(&mut self, writer: AtomicWriter) -> Result<usize, IngestError> {
+        let slot = self.n_slots;
+        self.n_slots += 1;
+        self.send(DetailMessage::Open(slot, Box::new(writer)))?;
+        Ok(slot)
+    }
+
+    fn send(&mut self, message: DetailMessage) -> Result<(), IngestError> {
+        let sent = match &self.sender {
+            Some(sender) => sender.send(message).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The thread stopped: it failed to write; its error says why.
+        match self.finish() {
+            Err(e) => Err(e),
+            Ok(_) => Err(IngestError::Detail("the detail writer stopped".into())),
+        }
+    }
+
+    /// Waits until every row sent is written; returns the files by slot.
+    fn finish(&mut self) -> Result<Vec<Option<AtomicWriter>>, IngestError> {
+        self.sender = None;
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| IngestError::Detail("the detail writer panicked".into()))?,
+            None => Err(IngestError::Detail("the detail writer stopped".into())),
+        }
+    }
+}
+
+impl Drop for DetailWriter {
+    fn drop(&mut self) {
+        // An ingest that stops early drops its files (not committed: their temporary files go)
+        // before it returns.
+        self.sender = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -194,7 +309,10 @@ struct Partition {
 
 /// A load's Parquet file while it is written: a temporary file until the load is committed.
 struct DetailFile {
-    writer: AtomicWriter,
+    /// Its slot in the [`DetailWriter`] while the files are read.
+    slot: usize,
+    /// The file, once reading is done.
+    writer: Option<AtomicWriter>,
     load_id: String,
     /// The file, relative to the cost directory.
     relative: String,
@@ -214,6 +332,7 @@ pub struct DetailTarget {
 #[derive(Default)]
 pub struct Parsed {
     target: Option<DetailTarget>,
+    detail_writer: Option<DetailWriter>,
     partitions: BTreeMap<(String, String), Partition>,
     files: Vec<FileSummary>,
     warnings: Vec<WarningSummary>,
@@ -280,8 +399,10 @@ impl Parsed {
             .entry((account, period.clone()))
             .or_default();
         if partition.detail.is_none() {
-            if let Some(target) = &self.target {
-                partition.detail = Some(DetailFile::create(target, &row)?);
+            if let (Some(target), Some(detail_writer)) = (&self.target, &mut self.detail_writer) {
+                let (mut detail, writer) = DetailFile::create(target, &row)?;
+                detail.slot = detail_writer.open(writer)?;
+                partition.detail = Some(detail);
             }
         }
         let tags: Vec<(String, String)> = row
@@ -342,14 +463,34 @@ impl Parsed {
                 .sources
                 .insert((file.to_owned(), format.to_owned()));
         }
-        if let Some(detail) = &mut partition.detail {
+        if let (Some(detail), Some(detail_writer)) = (&partition.detail, &mut self.detail_writer) {
             partition.pending.push(row);
             if partition.pending.len() >= BATCH_ROWS {
-                detail
-                    .writer
-                    .write(&partition.pending)
-                    .map_err(detail_error)?;
-                partition.pending.clear();
+                let rows =
+                    std::mem::replace(&mut partition.pending, Vec::with_capacity(BATCH_ROWS));
+                detail_writer.send(DetailMessage::Rows(detail.slot, rows))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends every load's last rows to the detail writer and waits until all are written.
+    fn finish_detail(&mut self) -> Result<(), IngestError> {
+        let Some(mut detail_writer) = self.detail_writer.take() else {
+            return Ok(());
+        };
+        for partition in self.partitions.values_mut() {
+            if let Some(detail) = &partition.detail {
+                let rows = std::mem::take(&mut partition.pending);
+                if !rows.is_empty() {
+                    detail_writer.send(DetailMessage::Rows(detail.slot, rows))?;
+                }
+            }
+        }
+        let mut writers = detail_writer.finish()?;
+        for partition in self.partitions.values_mut() {
+            if let Some(detail) = &mut partition.detail {
+                detail.writer = writers.get_mut(detail.slot).and_then(Option::take);
             }
         }
         Ok(())
@@ -412,8 +553,13 @@ pub fn parse_files(
     target: Option<DetailTarget>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Parsed, IngestError> {
+    let detail_writer = match target {
+        Some(_) => Some(DetailWriter::start()?),
+        None => None,
+    };
     let mut parsed = Parsed {
         target,
+        detail_writer,
         ..Parsed::default()
     };
     let mut violations: Vec<Violation> = Vec::new();
@@ -496,6 +642,7 @@ pub fn parse_files(
     if !violations.is_empty() {
         return Err(IngestError::Invalid { violations });
     }
+    parsed.finish_detail()?;
     parsed.warnings = warnings.into_values().collect();
     Ok(parsed)
 }
@@ -566,15 +713,19 @@ pub async fn store_parsed(
                 .map(|(file, format)| json!({ "file": file, "format": format }))
                 .collect();
             let (load_id, detail_path) = match partition.detail.take() {
-                Some(mut detail) => {
-                    detail
-                        .writer
-                        .write(&partition.pending)
-                        .map_err(detail_error)?;
-                    let absolute = detail.writer.target().to_path_buf();
-                    detail.writer.commit().map_err(detail_error)?;
+                Some(DetailFile {
+                    writer: Some(writer),
+                    load_id,
+                    relative,
+                    ..
+                }) => {
+                    let absolute = writer.target().to_path_buf();
+                    writer.commit().map_err(detail_error)?;
                     written.push(absolute);
-                    (detail.load_id, detail.relative)
+                    (load_id, relative)
+                }
+                Some(DetailFile { writer: None, .. }) => {
+                    return Err(IngestError::Detail("a load's detail file was lost".into()))
                 }
                 None => (uuid::Uuid::new_v4().to_string(), String::new()),
             };
