@@ -100,6 +100,7 @@ con = duckdb.connect(spec.get("db") or ":memory:")
 con.execute("SET threads = 2")
 con.execute("SET TimeZone = 'UTC'")
 con.execute("SET preserve_insertion_order = false")
+con.execute("SET enable_progress_bar = false")
 for s in spec.get("setup", []):
     con.execute(s)
 started = time.perf_counter()
@@ -115,7 +116,7 @@ def duck(args, sql, db=None, setup=()):
     """Runs one DuckDB statement in its own process: (seconds, peak RSS MiB, rows)."""
     spec = json.dumps({"sql": sql, "db": db, "setup": list(setup)})
     _, rss, out = measured([args.python, "-c", DUCK_WORKER, spec])
-    answer = json.loads(out)
+    answer = json.loads(out.strip().splitlines()[-1])
     return answer["seconds"], rss, answer["rows"]
 
 
