@@ -7,12 +7,20 @@
 //! and record it, with one activity-log event per load; so re-ingesting a period replaces it
 //! (never double counts), and an ingest killed at any point leaves either the old loads or the
 //! new ones, never a mix.
+//!
+//! Memory stays bounded however large the files are: rows go to the loads' detail files in
+//! batches, written on a thread of their own ([`DetailWriter`]) while this one reads on, with
+//! at most [`MAX_PENDING_ROWS`] rows waiting and about [`MAX_IN_PROGRESS_BYTES`] of unfinished
+//! Parquet row groups in memory; the daily aggregates grow with the distinct day × dimension
+//! keys, not with the rows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use leitstand_finops::store::{AtomicWriter, PartitionKey};
 use leitstand_finops::{
     sub_account_key, CostReader, CostRow, OnError, Problem, ReadError, ReadOptions, SubAccountKey,
@@ -32,6 +40,19 @@ pub const MAX_VIOLATIONS: usize = 100;
 
 /// Rows per batch read from a file.
 const BATCH_ROWS: usize = 8_192;
+
+/// The most detail rows all loads together keep before they go to the detail writer: a file
+/// of many loads (billing accounts × months) would otherwise keep up to [`BATCH_ROWS`] rows
+/// of each.
+const MAX_PENDING_ROWS: usize = 65_536;
+
+/// The most bytes of unfinished row groups the detail files keep in memory together; beyond
+/// it the largest end their row group early.
+const MAX_IN_PROGRESS_BYTES: usize = 256 << 20;
+
+/// Batches of detail rows that may wait for the detail writer thread: the reader runs at most
+/// this far ahead, so memory stays bounded.
+const DETAIL_QUEUE: usize = 4;
 
 /// Why an ingest was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +98,10 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 impl DetailFile {
-    fn create(target: &DetailTarget, row: &CostRow) -> Result<DetailFile, IngestError> {
+    fn create(
+        target: &DetailTarget,
+        row: &CostRow,
+    ) -> Result<(DetailFile, AtomicWriter), IngestError> {
         let key = PartitionKey::of_row(&target.tenant, row);
         let load_id = uuid::Uuid::new_v4().to_string();
         let partition_file = key.path(Path::new(""));
@@ -93,11 +117,142 @@ impl DetailFile {
                 source,
             })?;
         }
-        Ok(DetailFile {
-            writer: AtomicWriter::create(&absolute).map_err(detail_error)?,
+        let writer = AtomicWriter::create(&absolute).map_err(detail_error)?;
+        let detail = DetailFile {
+            slot: 0,
+            writer: None,
             load_id,
             relative: relative.to_string_lossy().replace('\\', "/"),
+        };
+        Ok((detail, writer))
+    }
+}
+
+/// What the reading thread hands the detail writer thread.
+enum DetailMessage {
+    /// A new load's file, in slot `usize`.
+    Open(usize, Box<AtomicWriter>),
+    /// Rows for the file in a slot.
+    Rows(usize, Vec<CostRow>),
+}
+
+/// The loads' detail files, written on a thread of their own: reading and validating the
+/// files runs on the ingest's thread and Parquet encoding on this one, so an ingest uses two
+/// cores. The queue between them holds [`DETAIL_QUEUE`] batches at most.
+struct DetailWriter {
+    sender: Option<SyncSender<DetailMessage>>,
+    thread: Option<JoinHandle<Result<Vec<Option<AtomicWriter>>, IngestError>>>,
+    n_slots: usize,
+}
+
+impl DetailWriter {
+    fn start() -> Result<DetailWriter, IngestError> {
+        let (sender, receiver) = sync_channel::<DetailMessage>(DETAIL_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("cost-detail".into())
+            .spawn(move || {
+                let mut writers: Vec<Option<AtomicWriter>> = Vec::new();
+                for message in receiver {
+                    match message {
+                        DetailMessage::Open(slot, writer) => {
+                            if writers.len() <= slot {
+                                writers.resize_with(slot + 1, || None);
+                            }
+                            if let Some(entry) = writers.get_mut(slot) {
+                                *entry = Some(*writer);
+                            }
+                        }
+                        DetailMessage::Rows(slot, rows) => {
+                            if let Some(Some(writer)) = writers.get_mut(slot) {
+                                writer.write(&rows).map_err(detail_error)?;
+                            }
+                            bound_in_progress(&mut writers)?;
+                        }
+                    }
+                }
+                Ok(writers)
+            })
+            .map_err(|source| IngestError::Io {
+                path: "the detail writer thread".into(),
+                source,
+            })?;
+        Ok(DetailWriter {
+            sender: Some(sender),
+            thread: Some(thread),
+            n_slots: 0,
         })
+    }
+
+    /// Hands a new load's file to the writer thread; returns its slot.
+    fn open(&mut self, writer: AtomicWriter) -> Result<usize, IngestError> {
+        let slot = self.n_slots;
+        self.n_slots += 1;
+        self.send(DetailMessage::Open(slot, Box::new(writer)))?;
+        Ok(slot)
+    }
+
+    fn send(&mut self, message: DetailMessage) -> Result<(), IngestError> {
+        let sent = match &self.sender {
+            Some(sender) => sender.send(message).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The thread stopped: it failed to write; its error says why.
+        match self.finish() {
+            Err(e) => Err(e),
+            Ok(_) => Err(IngestError::Detail("the detail writer stopped".into())),
+        }
+    }
+
+    /// Waits until every row sent is written; returns the files by slot.
+    fn finish(&mut self) -> Result<Vec<Option<AtomicWriter>>, IngestError> {
+        self.sender = None;
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| IngestError::Detail("the detail writer panicked".into()))?,
+            None => Err(IngestError::Detail("the detail writer stopped".into())),
+        }
+    }
+}
+
+/// Ends the row groups of the files with the most unfinished bytes until those of all files
+/// together are under half of [`MAX_IN_PROGRESS_BYTES`], once they exceed it.
+fn bound_in_progress(writers: &mut [Option<AtomicWriter>]) -> Result<(), IngestError> {
+    let mut total: usize = writers
+        .iter()
+        .flatten()
+        .map(AtomicWriter::in_progress_size)
+        .sum();
+    if total <= MAX_IN_PROGRESS_BYTES {
+        return Ok(());
+    }
+    let mut by_size: Vec<(usize, &mut AtomicWriter)> = writers
+        .iter_mut()
+        .flatten()
+        .map(|w| (w.in_progress_size(), w))
+        .collect();
+    by_size.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+    for (size, writer) in by_size {
+        if total <= MAX_IN_PROGRESS_BYTES / 2 {
+            break;
+        }
+        writer.flush().map_err(detail_error)?;
+        total = total.saturating_sub(size);
+    }
+    Ok(())
+}
+
+impl Drop for DetailWriter {
+    fn drop(&mut self) {
+        // An ingest that stops early drops its files (not committed: their temporary files go)
+        // before it returns.
+        self.sender = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -186,16 +341,155 @@ struct Partition {
     detail: Option<DetailFile>,
     /// Rows waiting for the next batch write.
     pending: Vec<CostRow>,
+    /// The daily sums while files are read, by interned key.
+    daily_by_id: HashMap<DayKey, Sums>,
+    /// The daily sums once reading is done.
     daily: HashMap<DailyKey, Sums>,
     tag_sets: HashMap<i64, Vec<(String, String)>>,
     n_rows: i64,
+    /// The totals while files are read, by interned currency.
+    totals_by_id: HashMap<usize, Totals>,
+    /// The totals once reading is done.
     totals: BTreeMap<String, Totals>,
     sources: BTreeSet<(String, String)>,
 }
 
+/// A daily aggregate's key while files are read: each text is an id of [`Dimensions`], so a
+/// row's key costs no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct DayKey {
+    day: NaiveDate,
+    sub_account: usize,
+    resource_group: usize,
+    service_name: usize,
+    service_category: usize,
+    region: usize,
+    charge_category: usize,
+    pricing_category: usize,
+    commitment_discount_id: usize,
+    currency: usize,
+    tag_set: i64,
+}
+
+/// Texts stored once, each with an id; a value as read maps to the id of its normalized form
+/// (lowercase, say), so spellings that normalize alike share one id.
+#[derive(Default)]
+struct Interner {
+    by_raw: HashMap<String, usize>,
+    by_value: HashMap<String, usize>,
+    values: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, raw: &str, normalize: fn(&str) -> String) -> usize {
+        if let Some(id) = self.by_raw.get(raw) {
+            return *id;
+        }
+        let id = self.value_id(normalize(raw));
+        self.by_raw.insert(raw.to_owned(), id);
+        id
+    }
+
+    /// The id of an already normalized value.
+    fn value_id(&mut self, value: String) -> usize {
+        if let Some(id) = self.by_value.get(&value) {
+            return *id;
+        }
+        let id = self.values.len();
+        self.values.push(value.clone());
+        self.by_value.insert(value, id);
+        id
+    }
+
+    fn value(&self, id: usize) -> &str {
+        self.values.get(id).map(String::as_str).unwrap_or_default()
+    }
+}
+
+fn as_is(text: &str) -> String {
+    text.to_owned()
+}
+
+fn lowercase(text: &str) -> String {
+    text.to_lowercase()
+}
+
+fn uppercase(text: &str) -> String {
+    text.to_uppercase()
+}
+
+/// What a row's resource determines, kept from the resource's previous row: the sub-account
+/// and resource group come from the resource id (with SubAccountId and ProviderName), the tag
+/// set from the tags, so they are computed again only when one of those differs.
+struct ResourceDims {
+    sub_account_id: Option<String>,
+    provider_name: Option<String>,
+    tags: Vec<(String, String)>,
+    sub_account: usize,
+    resource_group: usize,
+    tag_set: i64,
+}
+
+/// The most resources [`Dimensions`] remembers; beyond it, it forgets them all and starts
+/// again, so memory stays bounded however many resources a file has.
+const MAX_REMEMBERED_RESOURCES: usize = 1 << 16;
+
+/// The interned dimension values of an ingest.
+#[derive(Default)]
+struct Dimensions {
+    as_is: Interner,
+    lowercase: Interner,
+    uppercase: Interner,
+    resources: HashMap<String, ResourceDims>,
+}
+
+impl Dimensions {
+    /// Returns the ids of a row's sub-account and resource group, and its tag set.
+    fn of_resource(&mut self, row: &CostRow) -> (usize, usize, i64) {
+        if let Some(resource_id) = row.resource_id.as_deref() {
+            if let Some(known) = self.resources.get(resource_id) {
+                if known.sub_account_id == row.sub_account_id
+                    && known.provider_name == row.provider_name
+                    && known.tags == row.tags
+                {
+                    return (known.sub_account, known.resource_group, known.tag_set);
+                }
+            }
+        }
+        let sub_account = self.as_is.value_id(sub_account_text(row));
+        let resource_group = self.as_is.value_id(
+            row.resource_id
+                .as_deref()
+                .and_then(resource_group_of)
+                .unwrap_or_default(),
+        );
+        let tag_set = tag_set_id(&row.tags);
+        if let Some(resource_id) = row.resource_id.as_deref() {
+            if self.resources.len() >= MAX_REMEMBERED_RESOURCES {
+                self.resources.clear();
+            }
+            self.resources.insert(
+                resource_id.to_owned(),
+                ResourceDims {
+                    sub_account_id: row.sub_account_id.clone(),
+                    provider_name: row.provider_name.clone(),
+                    tags: row.tags.clone(),
+                    sub_account,
+                    resource_group,
+                    tag_set,
+                },
+            );
+        }
+        (sub_account, resource_group, tag_set)
+    }
+}
+
 /// A load's Parquet file while it is written: a temporary file until the load is committed.
 struct DetailFile {
-    writer: AtomicWriter,
+    /// Its slot in the [`DetailWriter`] while the files are read.
+    slot: usize,
+    /// The file, once reading is done.
+    writer: Option<AtomicWriter>,
     load_id: String,
     /// The file, relative to the cost directory.
     relative: String,
@@ -216,6 +510,12 @@ pub struct DetailTarget {
 #[derive(Default)]
 pub struct Parsed {
     target: Option<DetailTarget>,
+    detail_writer: Option<DetailWriter>,
+    dimensions: Dimensions,
+    /// The load of the previous row: billing account, billing period start, partition key.
+    current: Option<(String, DateTime<Utc>, (String, String))>,
+    /// Detail rows waiting in all loads' `pending`.
+    n_pending: usize,
     partitions: BTreeMap<(String, String), Partition>,
     files: Vec<FileSummary>,
     warnings: Vec<WarningSummary>,
@@ -275,64 +575,80 @@ pub fn resource_group_of(resource_id: &str) -> Option<String> {
 impl Parsed {
     /// Adds one row: to its load's daily sums and to its detail file.
     fn add(&mut self, row: CostRow, file: &str, format: &str) -> Result<(), IngestError> {
-        let account = row.billing_account_id.clone();
-        let period = row.billing_period_start.format("%Y-%m").to_string();
-        let partition = self
-            .partitions
-            .entry((account, period.clone()))
-            .or_default();
+        let same_load = self.current.as_ref().is_some_and(|(account, start, _)| {
+            *account == row.billing_account_id && *start == row.billing_period_start
+        });
+        if !same_load {
+            let period = row.billing_period_start.format("%Y-%m").to_string();
+            self.current = Some((
+                row.billing_account_id.clone(),
+                row.billing_period_start,
+                (row.billing_account_id.clone(), period),
+            ));
+        }
+        let Some((_, _, load)) = &self.current else {
+            return Ok(());
+        };
+        if !self.partitions.contains_key(load) {
+            self.partitions.insert(load.clone(), Partition::default());
+        }
+        let Some(partition) = self.partitions.get_mut(load) else {
+            return Ok(());
+        };
         if partition.detail.is_none() {
-            if let Some(target) = &self.target {
-                partition.detail = Some(DetailFile::create(target, &row)?);
+            if let (Some(target), Some(detail_writer)) = (&self.target, &mut self.detail_writer) {
+                let (mut detail, writer) = DetailFile::create(target, &row)?;
+                detail.slot = detail_writer.open(writer)?;
+                partition.detail = Some(detail);
             }
         }
-        let tags: Vec<(String, String)> = row
-            .tags
-            .iter()
-            .map(|(k, v)| (k.to_lowercase(), v.clone()))
-            .collect();
-        let tag_set = tag_set_id(&tags);
-        if tag_set != 0 {
-            partition.tag_sets.entry(tag_set).or_insert(tags);
+        let dimensions = &mut self.dimensions;
+        let (sub_account, resource_group, tag_set) = dimensions.of_resource(&row);
+        if tag_set != 0 && !partition.tag_sets.contains_key(&tag_set) {
+            let tags: Vec<(String, String)> = row
+                .tags
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                .collect();
+            partition.tag_sets.insert(tag_set, tags);
         }
-        let key = DailyKey {
-            billing_account_id: row.billing_account_id.clone(),
-            period,
-            day: row.charge_period_start.format("%Y-%m-%d").to_string(),
-            sub_account: sub_account_text(&row),
-            resource_group: row
-                .resource_id
-                .as_deref()
-                .and_then(resource_group_of)
-                .unwrap_or_default(),
-            service_name: row.service_name.clone().unwrap_or_default(),
-            service_category: row
-                .service_category
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_default(),
-            region: row
-                .region_id
-                .clone()
-                .or_else(|| row.region_name.clone())
-                .unwrap_or_default()
-                .to_lowercase(),
-            charge_category: row.charge_category.as_str().to_owned(),
-            pricing_category: row
-                .pricing_category
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_default(),
-            commitment_discount_id: row.commitment_discount_id.clone().unwrap_or_default(),
-            currency: row.billing_currency.to_uppercase(),
+        let region = row
+            .region_id
+            .as_deref()
+            .or(row.region_name.as_deref())
+            .unwrap_or_default();
+        let key = DayKey {
+            day: row.charge_period_start.date_naive(),
+            sub_account,
+            resource_group,
+            service_name: dimensions
+                .as_is
+                .id(row.service_name.as_deref().unwrap_or_default(), as_is),
+            service_category: dimensions.as_is.id(
+                row.service_category.map(|c| c.as_str()).unwrap_or_default(),
+                as_is,
+            ),
+            region: dimensions.lowercase.id(region, lowercase),
+            charge_category: dimensions.as_is.id(row.charge_category.as_str(), as_is),
+            pricing_category: dimensions.as_is.id(
+                row.pricing_category.map(|c| c.as_str()).unwrap_or_default(),
+                as_is,
+            ),
+            commitment_discount_id: dimensions.as_is.id(
+                row.commitment_discount_id.as_deref().unwrap_or_default(),
+                as_is,
+            ),
+            currency: dimensions.uppercase.id(&row.billing_currency, uppercase),
             tag_set,
         };
         // A row without ListCost claims no saving: its list cost is its billed cost.
         let list = row.list_cost.unwrap_or(row.billed_cost);
         let contracted = row.contracted_cost.unwrap_or(row.effective_cost);
-        let totals = partition.totals.entry(key.currency.clone()).or_default();
+        let totals = partition.totals_by_id.entry(key.currency).or_default();
         totals.billed += row.billed_cost;
         totals.effective += row.effective_cost;
         totals.list += list;
-        let sums = partition.daily.entry(key).or_default();
+        let sums = partition.daily_by_id.entry(key).or_default();
         sums.billed += row.billed_cost;
         sums.effective += row.effective_cost;
         sums.list += list;
@@ -344,14 +660,81 @@ impl Parsed {
                 .sources
                 .insert((file.to_owned(), format.to_owned()));
         }
-        if let Some(detail) = &mut partition.detail {
+        if let (Some(detail), Some(detail_writer)) = (&partition.detail, &mut self.detail_writer) {
             partition.pending.push(row);
+            self.n_pending += 1;
             if partition.pending.len() >= BATCH_ROWS {
-                detail
-                    .writer
-                    .write(&partition.pending)
-                    .map_err(detail_error)?;
-                partition.pending.clear();
+                self.n_pending = self.n_pending.saturating_sub(partition.pending.len());
+                let rows =
+                    std::mem::replace(&mut partition.pending, Vec::with_capacity(BATCH_ROWS));
+                detail_writer.send(DetailMessage::Rows(detail.slot, rows))?;
+            }
+        }
+        if self.n_pending >= MAX_PENDING_ROWS {
+            self.send_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Sends every load's waiting detail rows to the detail writer.
+    fn send_pending(&mut self) -> Result<(), IngestError> {
+        let Some(detail_writer) = &mut self.detail_writer else {
+            return Ok(());
+        };
+        for partition in self.partitions.values_mut() {
+            if let Some(detail) = &partition.detail {
+                let rows = std::mem::take(&mut partition.pending);
+                if !rows.is_empty() {
+                    detail_writer.send(DetailMessage::Rows(detail.slot, rows))?;
+                }
+            }
+        }
+        self.n_pending = 0;
+        Ok(())
+    }
+
+    /// Turns the interned daily keys and totals into the store's.
+    fn resolve_keys(&mut self) {
+        let dimensions = &self.dimensions;
+        for ((account, period), partition) in &mut self.partitions {
+            for (key, sums) in partition.daily_by_id.drain() {
+                let key = DailyKey {
+                    billing_account_id: account.clone(),
+                    period: period.clone(),
+                    day: key.day.format("%Y-%m-%d").to_string(),
+                    sub_account: dimensions.as_is.value(key.sub_account).to_owned(),
+                    resource_group: dimensions.as_is.value(key.resource_group).to_owned(),
+                    service_name: dimensions.as_is.value(key.service_name).to_owned(),
+                    service_category: dimensions.as_is.value(key.service_category).to_owned(),
+                    region: dimensions.lowercase.value(key.region).to_owned(),
+                    charge_category: dimensions.as_is.value(key.charge_category).to_owned(),
+                    pricing_category: dimensions.as_is.value(key.pricing_category).to_owned(),
+                    commitment_discount_id: dimensions
+                        .as_is
+                        .value(key.commitment_discount_id)
+                        .to_owned(),
+                    currency: dimensions.uppercase.value(key.currency).to_owned(),
+                    tag_set: key.tag_set,
+                };
+                partition.daily.insert(key, sums);
+            }
+            for (currency, totals) in partition.totals_by_id.drain() {
+                let currency = dimensions.uppercase.value(currency).to_owned();
+                partition.totals.insert(currency, totals);
+            }
+        }
+    }
+
+    /// Sends every load's last rows to the detail writer and waits until all are written.
+    fn finish_detail(&mut self) -> Result<(), IngestError> {
+        self.send_pending()?;
+        let Some(mut detail_writer) = self.detail_writer.take() else {
+            return Ok(());
+        };
+        let mut writers = detail_writer.finish()?;
+        for partition in self.partitions.values_mut() {
+            if let Some(detail) = &mut partition.detail {
+                detail.writer = writers.get_mut(detail.slot).and_then(Option::take);
             }
         }
         Ok(())
@@ -414,8 +797,13 @@ pub fn parse_files(
     target: Option<DetailTarget>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Parsed, IngestError> {
+    let detail_writer = match target {
+        Some(_) => Some(DetailWriter::start()?),
+        None => None,
+    };
     let mut parsed = Parsed {
         target,
+        detail_writer,
         ..Parsed::default()
     };
     let mut violations: Vec<Violation> = Vec::new();
@@ -498,6 +886,8 @@ pub fn parse_files(
     if !violations.is_empty() {
         return Err(IngestError::Invalid { violations });
     }
+    parsed.finish_detail()?;
+    parsed.resolve_keys();
     parsed.warnings = warnings.into_values().collect();
     Ok(parsed)
 }
@@ -569,20 +959,24 @@ pub async fn store_parsed(
                 .map(|(file, format)| json!({ "file": file, "format": format }))
                 .collect();
             let (load_id, detail_path) = match partition.detail.take() {
-                Some(mut detail) => {
-                    detail
-                        .writer
-                        .write(&partition.pending)
-                        .map_err(detail_error)?;
-                    detail.writer.commit().map_err(detail_error)?;
-                    written.push(detail.relative.clone());
+                Some(DetailFile {
+                    writer: Some(writer),
+                    load_id,
+                    relative,
+                    ..
+                }) => {
+                    writer.commit().map_err(detail_error)?;
+                    written.push(relative.clone());
                     if let Some(details) = &details {
                         details
-                            .publish(&detail.relative)
+                            .publish(&relative)
                             .await
                             .map_err(|e| IngestError::Detail(error_chain(&e)))?;
                     }
-                    (detail.load_id, detail.relative)
+                    (load_id, relative)
+                }
+                Some(DetailFile { writer: None, .. }) => {
+                    return Err(IngestError::Detail("a load's detail file was lost".into()))
                 }
                 None => (uuid::Uuid::new_v4().to_string(), String::new()),
             };

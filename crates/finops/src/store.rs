@@ -554,6 +554,20 @@ impl<W: Write + Send> ParquetWriter<W> {
         self.n_rows_written
     }
 
+    /// Returns the bytes of the row group being written that are held in memory.
+    pub fn in_progress_size(&self) -> usize {
+        self.writer.in_progress_size()
+    }
+
+    /// Ends the row group being written (a smaller one than [`ROW_GROUP_ROWS`]), so that
+    /// its bytes leave memory for the sink.
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        self.writer.flush().map_err(|source| StoreError::Parquet {
+            file: Arc::clone(&self.file),
+            source,
+        })
+    }
+
     /// Writes the last row group and the footer and returns the sink.
     pub fn finish(self) -> Result<W, StoreError> {
         let file = self.file;
@@ -1238,6 +1252,21 @@ impl AtomicWriter {
     pub fn write(&mut self, rows: &[CostRow]) -> Result<(), StoreError> {
         match &mut self.writer {
             Some(writer) => writer.write(rows),
+            None => Ok(()),
+        }
+    }
+
+    /// Returns the bytes of the row group being written that are held in memory.
+    pub fn in_progress_size(&self) -> usize {
+        self.writer
+            .as_ref()
+            .map_or(0, ParquetWriter::in_progress_size)
+    }
+
+    /// Ends the row group being written, so that its bytes leave memory for the file.
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        match &mut self.writer {
+            Some(writer) => writer.flush(),
             None => Ok(()),
         }
     }

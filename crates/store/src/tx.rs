@@ -90,6 +90,11 @@ impl<'s> WriteTx<'s> {
         &mut self.tx
     }
 
+    /// Returns the backend this transaction runs on.
+    pub(crate) fn backend(&self) -> crate::Backend {
+        self.store.backend()
+    }
+
     /// Returns the tenant this transaction writes.
     pub fn tenant(&self) -> &str {
         &self.tenant
