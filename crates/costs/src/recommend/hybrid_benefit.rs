@@ -127,6 +127,8 @@ fn unit_price(row: &CostRow) -> Option<Decimal> {
 #[derive(Debug, Default)]
 struct Candidate {
     license: Option<License>,
+    /// `x_SkuLicenseStatus` as the rows say it, if they do.
+    status: Option<String>,
     meter: String,
     region: String,
     /// The licensed usage's EffectiveCost per day.
@@ -187,6 +189,9 @@ impl HybridBenefit {
                 ..Candidate::default()
             });
         candidate.license = Some(candidate.license.map_or(license, |l| l.max(license)));
+        if candidate.status.is_none() {
+            candidate.status = row.x_column("x_SkuLicenseStatus").map(str::to_owned);
+        }
         let cost = candidate.daily.entry(day).or_default();
         *cost = cost.saturating_add(row.effective_cost);
         if let Some(price) = unit_price(row) {
@@ -248,7 +253,12 @@ impl HybridBenefit {
             );
             let evidence = json!({
                 "license": license.as_str(),
-                "licenseStatus": "Not Enabled",
+                "licenseStatus": candidate.status,
+                "licenseStatusSource": if candidate.status.is_some() {
+                    "x_SkuLicenseStatus"
+                } else {
+                    "meter names (licensed meter without BYOL or Hybrid Benefit)"
+                },
                 "meter": candidate.meter,
                 "region": candidate.region,
                 "licensedCost": to_f64(cost),

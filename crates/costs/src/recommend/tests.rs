@@ -189,6 +189,7 @@ fn windows_without_hybrid_benefit_is_a_candidate_and_with_it_is_not() {
     let recs = run(&rows, &[]);
     let candidate = of_kind(&recs, Kind::HybridBenefit, &vm("win-payg")).expect("a candidate");
     assert_eq!(candidate.evidence["licenseShareSource"], "default");
+    assert_eq!(candidate.evidence["licenseStatus"], "Not Enabled");
     assert_eq!(candidate.monthly_saving, d("48"), "4 a day × 30 × 40%");
     assert!(of_kind(&recs, Kind::HybridBenefit, &vm("win-ahb")).is_none());
     assert!(of_kind(&recs, Kind::HybridBenefit, &vm("linux")).is_none());
