@@ -341,10 +341,9 @@ struct Partition {
     detail: Option<DetailFile>,
     /// Rows waiting for the next batch write.
     pending: Vec<CostRow>,
-    /// The daily sums while files are read, by interned key.
+    /// The daily sums, by interned key (the store's [`DailyKey`] is built for one load at a
+    /// time, as it is written).
     daily_by_id: HashMap<DayKey, Sums>,
-    /// The daily sums once reading is done.
-    daily: HashMap<DailyKey, Sums>,
     tag_sets: HashMap<i64, Vec<(String, String)>>,
     n_rows: i64,
     /// The totals while files are read, by interned currency.
@@ -444,6 +443,25 @@ struct Dimensions {
 }
 
 impl Dimensions {
+    /// Returns the store's key of an interned daily key of a load.
+    fn daily_key(&self, account: &str, period: &str, key: &DayKey) -> DailyKey {
+        DailyKey {
+            billing_account_id: account.to_owned(),
+            period: period.to_owned(),
+            day: key.day.format("%Y-%m-%d").to_string(),
+            sub_account: self.as_is.value(key.sub_account).to_owned(),
+            resource_group: self.as_is.value(key.resource_group).to_owned(),
+            service_name: self.as_is.value(key.service_name).to_owned(),
+            service_category: self.as_is.value(key.service_category).to_owned(),
+            region: self.lowercase.value(key.region).to_owned(),
+            charge_category: self.as_is.value(key.charge_category).to_owned(),
+            pricing_category: self.as_is.value(key.pricing_category).to_owned(),
+            commitment_discount_id: self.as_is.value(key.commitment_discount_id).to_owned(),
+            currency: self.uppercase.value(key.currency).to_owned(),
+            tag_set: key.tag_set,
+        }
+    }
+
     /// Returns the ids of a row's sub-account and resource group, and its tag set.
     fn of_resource(&mut self, row: &CostRow) -> (usize, usize, i64) {
         if let Some(resource_id) = row.resource_id.as_deref() {
@@ -693,31 +711,10 @@ impl Parsed {
         Ok(())
     }
 
-    /// Turns the interned daily keys and totals into the store's.
-    fn resolve_keys(&mut self) {
+    /// Turns the interned totals into the store's.
+    fn resolve_totals(&mut self) {
         let dimensions = &self.dimensions;
-        for ((account, period), partition) in &mut self.partitions {
-            for (key, sums) in partition.daily_by_id.drain() {
-                let key = DailyKey {
-                    billing_account_id: account.clone(),
-                    period: period.clone(),
-                    day: key.day.format("%Y-%m-%d").to_string(),
-                    sub_account: dimensions.as_is.value(key.sub_account).to_owned(),
-                    resource_group: dimensions.as_is.value(key.resource_group).to_owned(),
-                    service_name: dimensions.as_is.value(key.service_name).to_owned(),
-                    service_category: dimensions.as_is.value(key.service_category).to_owned(),
-                    region: dimensions.lowercase.value(key.region).to_owned(),
-                    charge_category: dimensions.as_is.value(key.charge_category).to_owned(),
-                    pricing_category: dimensions.as_is.value(key.pricing_category).to_owned(),
-                    commitment_discount_id: dimensions
-                        .as_is
-                        .value(key.commitment_discount_id)
-                        .to_owned(),
-                    currency: dimensions.uppercase.value(key.currency).to_owned(),
-                    tag_set: key.tag_set,
-                };
-                partition.daily.insert(key, sums);
-            }
+        for partition in self.partitions.values_mut() {
             for (currency, totals) in partition.totals_by_id.drain() {
                 let currency = dimensions.uppercase.value(currency).to_owned();
                 partition.totals.insert(currency, totals);
@@ -887,7 +884,7 @@ pub fn parse_files(
         return Err(IngestError::Invalid { violations });
     }
     parsed.finish_detail()?;
-    parsed.resolve_keys();
+    parsed.resolve_totals();
     parsed.warnings = warnings.into_values().collect();
     Ok(parsed)
 }
@@ -927,18 +924,20 @@ pub async fn store_parsed(
     parsed: Parsed,
 ) -> Result<IngestReport, IngestError> {
     let details = parsed.target.as_ref().map(|t| t.details.clone());
+    let dimensions = &parsed.dimensions;
     let mut loads = Vec::with_capacity(parsed.partitions.len());
     // Relative paths of the new detail files, staged or published.
     let mut written: Vec<String> = Vec::new();
     let result = async {
         for ((account, period), mut partition) in parsed.partitions {
             // Convert to nano-units before the transaction starts, so a refusal writes nothing.
-            let mut daily: Vec<(DailyKey, DailySums)> = Vec::with_capacity(partition.daily.len());
-            for (key, sums) in partition.daily {
+            let mut daily: Vec<(DayKey, DailySums)> =
+                Vec::with_capacity(partition.daily_by_id.len());
+            for (key, sums) in partition.daily_by_id {
                 let too_large = || IngestError::TooLarge {
-                    account: key.billing_account_id.clone(),
-                    day: key.day.clone(),
-                    currency: key.currency.clone(),
+                    account: account.clone(),
+                    day: key.day.format("%Y-%m-%d").to_string(),
+                    currency: dimensions.uppercase.value(key.currency).to_owned(),
                 };
                 let stored = DailySums {
                     billed_nanos: to_nanos(sums.billed).ok_or_else(too_large)?,
@@ -949,7 +948,6 @@ pub async fn store_parsed(
                 };
                 daily.push((key, stored));
             }
-            daily.sort_by(|a, b| a.0.cmp(&b.0));
             let mut tag_sets: Vec<(i64, Vec<(String, String)>)> =
                 partition.tag_sets.into_iter().collect();
             tag_sets.sort_by_key(|(id, _)| *id);
@@ -996,8 +994,19 @@ pub async fn store_parsed(
         let mut tx = store.begin_write(&ctx.tenant, ctx.now).await?;
         let mut summaries = Vec::with_capacity(loads.len());
         let mut replaced: Vec<String> = Vec::new();
-        for (row, daily, tag_sets, totals) in &loads {
-            let previous = tx.replace_cost_load(row, daily, tag_sets).await?;
+        for (row, daily, tag_sets, totals) in loads {
+            // The store's keys of one load at a time: they take several times the memory of
+            // the interned ones.
+            let mut daily_rows: Vec<(DailyKey, DailySums)> = daily
+                .iter()
+                .map(|(key, sums)| {
+                    let key = dimensions.daily_key(&row.billing_account_id, &row.period, key);
+                    (key, *sums)
+                })
+                .collect();
+            drop(daily);
+            daily_rows.sort_by(|a, b| a.0.cmp(&b.0));
+            let previous = tx.replace_cost_load(&row, &daily_rows, &tag_sets).await?;
             let mut event = EventDraft::new(
                 "Leitstand.Costs/loads/write",
                 "/",
@@ -1006,14 +1015,14 @@ pub async fn store_parsed(
             );
             event.caller_name = ctx.caller_name.clone();
             event.before = previous.as_ref().map(load_json);
-            event.after = Some(load_json(row));
+            event.after = Some(load_json(&row));
             tx.append_event(event).await?;
             summaries.push(LoadSummary {
                 billing_account_id: row.billing_account_id.clone(),
                 period: row.period.clone(),
                 rows: row.n_rows,
-                daily_rows: daily.len(),
-                totals: totals.clone(),
+                daily_rows: daily_rows.len(),
+                totals,
                 replaced: previous.is_some(),
             });
             if let Some(previous) = previous {
