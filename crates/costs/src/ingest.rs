@@ -1187,3 +1187,27 @@ pub fn load_json(row: &CostLoadRow) -> Value {
         "detailPath": row.detail_path,
     })
 }
+
+/// What an ingest set off once it was stored.
+#[derive(Debug, Default)]
+pub struct AfterIngest {
+    /// Budget notifications that fired (their messages are queued for delivery).
+    pub fired: Vec<crate::budgets::Fired>,
+    /// Anomalies reported for the first time.
+    pub anomalies: Vec<crate::anomalies::CostAnomaly>,
+}
+
+/// Runs what follows every ingest, from the CLI or an upload alike: evaluates the tenant's
+/// budgets and reports the anomalies not reported before.
+pub async fn after_ingest(
+    store: &Store,
+    tenant: &str,
+    now: DateTime<Utc>,
+    caller: &str,
+    correlation_id: &str,
+) -> Result<AfterIngest, crate::query::QueryError> {
+    let fired = crate::budgets::evaluate(store, tenant, now, caller, correlation_id).await?;
+    let anomalies =
+        crate::anomalies::report_new(store, tenant, now, caller, correlation_id).await?;
+    Ok(AfterIngest { fired, anomalies })
+}

@@ -237,8 +237,9 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                 now: SystemClock.now(),
             };
             let report = ingest::store_parsed(&store, &ctx, parsed).await?;
-            // Budgets are evaluated after every ingest; what fires is queued for delivery.
-            let fired = leitstand_costs::budgets::evaluate(
+            // Budgets are evaluated after every ingest (what fires is queued for delivery), and
+            // anomalies are looked for; each is reported once, when first seen.
+            let after = ingest::after_ingest(
                 &store,
                 &ctx.tenant,
                 SystemClock.now(),
@@ -246,7 +247,7 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                 &ctx.correlation_id,
             )
             .await?;
-            for f in &fired {
+            for f in &after.fired {
                 eprintln!(
                     "budget `{}` at `{}`: notification `{}` fired ({:.1}% of the budget)",
                     f.budget,
@@ -255,16 +256,7 @@ pub async fn cost(global: &Global, command: CostCommand) -> anyhow::Result<std::
                     f.content["percentOfBudget"].as_f64().unwrap_or_default()
                 );
             }
-            // So are anomalies; each is reported once, when first seen.
-            let found = leitstand_costs::anomalies::report_new(
-                &store,
-                &ctx.tenant,
-                SystemClock.now(),
-                "cli",
-                &ctx.correlation_id,
-            )
-            .await?;
-            for a in &found {
+            for a in &after.anomalies {
                 eprintln!(
                     "anomaly {}: {} cost of `{}` {:?} its baseline from {} to {} ({:.2} instead of {:.2})",
                     a.id,

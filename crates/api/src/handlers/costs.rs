@@ -407,7 +407,7 @@ pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     let report = ingest::store_parsed(&state.store, &ingest_ctx, parsed)
         .await
         .map_err(|e| ApiError::internal("store the uploaded costs", &e))?;
-    let fired = leitstand_costs::budgets::evaluate(
+    let after = ingest::after_ingest(
         &state.store,
         &ctx.caller.tenant,
         now,
@@ -415,17 +415,9 @@ pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         &ctx.correlation_id,
     )
     .await
-    .map_err(|e| ApiError::internal("evaluate the budgets", &e))?;
-    let anomalies = leitstand_costs::anomalies::report_new(
-        &state.store,
-        &ctx.caller.tenant,
-        now,
-        &ctx.caller.principal.id,
-        &ctx.correlation_id,
-    )
-    .await
-    .map_err(|e| ApiError::internal("look for cost anomalies", &e))?;
-    let anomalies: Vec<Value> = anomalies
+    .map_err(|e| ApiError::internal("evaluate the budgets and look for anomalies", &e))?;
+    let anomalies: Vec<Value> = after
+        .anomalies
         .iter()
         .map(leitstand_costs::anomalies::to_json)
         .collect();
@@ -435,7 +427,8 @@ pub async fn upload(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         .iter()
         .map(|w| json!({ "column": w.column, "count": w.count, "example": w.example }))
         .collect();
-    let alerts: Vec<Value> = fired
+    let alerts: Vec<Value> = after
+        .fired
         .iter()
         .map(|f| json!({ "budget": f.budget, "scope": f.scope, "notification": f.notification }))
         .collect();
